@@ -1,0 +1,52 @@
+import type { CheckRecord, NodeRecord, ServiceRecord } from './types.js';
+
+/**
+ * Every catalog change is one of these typed commands, proposed to the command log (Raft) and
+ * applied by the FSM. They are plain JSON so they can be written to the Raft log as they are;
+ * KV values travel base64-encoded for that reason.
+ *
+ * Wire rule: `type` strings are append-only; never rename or reuse one.
+ */
+export type NodeInput = Omit<NodeRecord, 'CreateIndex' | 'ModifyIndex'>;
+export type ServiceInput = Omit<ServiceRecord, 'CreateIndex' | 'ModifyIndex'>;
+export type CheckInput = Omit<CheckRecord, 'CreateIndex' | 'ModifyIndex' | 'Node'>;
+
+export interface RegisterCommand {
+  type: 'register';
+  node: NodeInput;
+  /** Keep the node row as it is (only services/checks change), as Consul's SkipNodeUpdate. */
+  skipNodeUpdate?: boolean;
+  service?: ServiceInput;
+  checks?: CheckInput[];
+}
+
+export interface DeregisterCommand {
+  type: 'deregister';
+  node: string;
+  /** With neither serviceId nor checkId the whole node goes, with its services and checks. */
+  serviceId?: string;
+  checkId?: string;
+}
+
+export type KVOp = 'set' | 'cas' | 'delete' | 'delete-tree' | 'delete-cas';
+
+export interface KVCommand {
+  type: 'kv';
+  op: KVOp;
+  key: string;
+  /** base64 of the value (set / cas). */
+  value?: string;
+  flags?: number;
+  /** For cas / delete-cas: the ModifyIndex the entry must have (0 = must not exist). */
+  index?: number;
+}
+
+export type CatalogCommand = RegisterCommand | DeregisterCommand | KVCommand;
+
+/** What applying a command returned: `true`/`false` for CAS-style ops, `true` otherwise. */
+export type ApplyResult = boolean;
+
+export interface Applied {
+  index: number;
+  result: ApplyResult;
+}

@@ -1,0 +1,73 @@
+import type { LogLevel } from '../shared/logger.js';
+import type { CheckDefinition, ServiceDefinition } from '../shared/definitions.js';
+
+/** Listener ports; -1 disables a listener (Consul's convention). */
+export interface PortsConfig {
+  dns: number;
+  http: number;
+  grpc: number;
+  serfLan: number;
+  serfWan: number;
+  server: number;
+}
+
+export interface DnsConfig {
+  /** Answer TTL for node lookups, milliseconds (Consul's dns_config.node_ttl). */
+  nodeTtlMs: number;
+  /** Service name (or prefix ending in `*`, or `*`) → TTL in milliseconds. */
+  serviceTtlMs: Record<string, number>;
+  /** Drop `warning` instances too, not only `critical` ones. */
+  onlyPassing: boolean;
+  /** Answers kept in a non-EDNS UDP reply. */
+  udpAnswerLimit: number;
+  /** Instances that contribute A/AAAA answers (0 = all). */
+  aRecordLimit: number;
+  /** Set TC when a reply was trimmed to fit. */
+  enableTruncate: boolean;
+  /** Node metadata as TXT records in the additional section. */
+  enableAdditionalNodeMetaTxt: boolean;
+  allowStale: boolean;
+  recursors: string[];
+}
+
+/**
+ * The agent's whole configuration after defaults, files and flags are merged and validated.
+ * Frozen and passed down; nothing reads configuration another way.
+ */
+export interface AgentConfig {
+  nodeName: string;
+  /** Empty: generated (and, with a data dir, persisted) at start. */
+  nodeId: string;
+  datacenter: string;
+  /** DNS domain with a trailing dot, lower-case ("consul."). */
+  domain: string;
+  altDomain: string;
+  server: boolean;
+  dev: boolean;
+  bootstrap: boolean;
+  bootstrapExpect: number;
+  /** Empty in -dev: nothing is persisted. */
+  dataDir: string;
+  bindAddr: string;
+  advertiseAddr: string;
+  clientAddr: string;
+  ports: PortsConfig;
+  retryJoin: string[];
+  retryJoinWan: string[];
+  logLevel: LogLevel;
+  logJson: boolean;
+  nodeMeta: Record<string, string>;
+  services: ServiceDefinition[];
+  checks: CheckDefinition[];
+  dns: DnsConfig;
+  /** Blocking-query wait defaults, milliseconds. */
+  defaultQueryTimeMs: number;
+  maxQueryTimeMs: number;
+  limits: {
+    /** Largest request body the HTTP API reads. */
+    httpMaxBodyBytes: number;
+    kvMaxValueSize: number;
+  };
+  /** Files the configuration came from, in merge order (for `agent/self` and error messages). */
+  sources: string[];
+}

@@ -1,0 +1,63 @@
+import type { CheckRecord, ServiceRecord } from '../catalog/types.js';
+import type { CheckDefinition, ServiceDefinition } from '../shared/definitions.js';
+
+/** A gossip pool member as `/v1/agent/members` shows it (Consul's JSON shape). */
+export interface MemberView {
+  Name: string;
+  Addr: string;
+  Port: number;
+  Tags: Record<string, string>;
+  /** 0 none, 1 alive, 2 leaving, 3 left, 4 failed. */
+  Status: number;
+  ProtocolMin: number;
+  ProtocolMax: number;
+  ProtocolCur: number;
+  DelegateMin: number;
+  DelegateMax: number;
+  DelegateCur: number;
+}
+
+/** `/v1/agent/self`: the subset of Consul's shape that clients read. */
+export interface AgentSelfView {
+  Config: {
+    Datacenter: string;
+    PrimaryDatacenter: string;
+    NodeName: string;
+    NodeID: string;
+    Server: boolean;
+    Revision: string;
+    Version: string;
+  };
+  DebugConfig: Record<string, unknown>;
+  Coord: { Vec: number[]; Error: number; Adjustment: number; Height: number };
+  Member: MemberView;
+  Stats: Record<string, Record<string, string>>;
+  Meta: Record<string, string>;
+}
+
+/**
+ * What the HTTP API needs from the local agent for `/v1/agent/*`. The agent implements it; the
+ * HTTP layer never reaches past it. Methods that change state resolve once the change is in the
+ * local state and synced to the catalog, and reject with an AppError (BAD_REQUEST / NOT_FOUND)
+ * on bad input.
+ */
+export interface LocalAgentPort {
+  self(): AgentSelfView;
+  members(options: { wan: boolean }): MemberView[];
+  /** Services registered on this agent, keyed by ID. */
+  services(): Record<string, ServiceRecord>;
+  /** Checks registered on this agent, keyed by CheckID. */
+  checks(): Record<string, CheckRecord>;
+  registerService(definition: ServiceDefinition, options: { replaceExistingChecks: boolean }): Promise<void>;
+  deregisterService(serviceId: string): Promise<void>;
+  registerCheck(definition: CheckDefinition): Promise<void>;
+  deregisterCheck(checkId: string): Promise<void>;
+  /** TTL checks only: set status (and output) and restart the TTL. */
+  updateTtlCheck(checkId: string, status: 'passing' | 'warning' | 'critical', output: string): Promise<void>;
+  /** Gossip join; resolves to how many nodes were contacted. */
+  join(address: string, options: { wan: boolean }): Promise<number>;
+  /** Graceful leave, then the agent shuts down. */
+  leave(): Promise<void>;
+  enableNodeMaintenance(reason: string): Promise<void>;
+  disableNodeMaintenance(): Promise<void>;
+}
