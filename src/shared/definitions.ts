@@ -98,7 +98,8 @@ const serviceSchema = z.object({
   Partition: z.string().optional(),
 });
 
-export type CheckKind = 'ttl' | 'http' | 'tcp';
+/** '' is a check whose status only the agent sets (maintenance mode), as Consul's empty Type. */
+export type CheckKind = 'ttl' | 'http' | 'tcp' | '';
 
 export interface CheckDefinition {
   CheckID: string;

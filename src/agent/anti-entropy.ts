@@ -1,0 +1,120 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { CatalogCommand } from '../catalog/commands.js';
+import type { CommandLog } from '../catalog/command-log.js';
+import type { CatalogReader } from '../catalog/reader.js';
+import type { Clock, Timer } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import type { Random } from '../shared/random.js';
+import { errorMessage } from '../shared/errors.js';
+import { checkRow, nodeRow, serviceRow, type NodeIdentity } from './catalog-rows.js';
+import type { LocalState } from './local-state.js';
+
+/** Catalog entries of this node that belong to the servers' leader, not to local state. */
+const LEADER_OWNED_SERVICES = new Set(['consul']);
+const LEADER_OWNED_CHECKS = new Set(['serfHealth']);
+
+const FULL_SYNC_INTERVAL_MS = 60_000;
+
+function withoutIndexes<T extends object>(row: T, drop: readonly string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
+  for (const key of ['CreateIndex', 'ModifyIndex', ...drop]) delete out[key];
+  return out;
+}
+
+/**
+ * Anti-entropy: makes the catalog's view of this node equal the agent's local state. Every sync
+ * diffs the two and proposes only what differs, so a sync after one change is as cheap as a
+ * "partial" sync, and the periodic full sync repairs anything changed behind our back. Syncs
+ * never overlap: one that is asked for while another runs is queued, and requests made before
+ * the queued one starts share it.
+ */
+export class AntiEntropy {
+  private chain: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
+  private timer: Timer | undefined;
+
+  constructor(
+    private readonly deps: {
+      state: LocalState;
+      reader: CatalogReader;
+      log: CommandLog;
+      node: NodeIdentity;
+      logger: Logger;
+      clock: Clock;
+      random: Random;
+    },
+  ) {}
+
+  sync(): Promise<void> {
+    if (this.queued) return this.queued;
+    const run = this.chain.then(() => {
+      this.queued = undefined;
+      return this.syncOnce();
+    });
+    this.queued = run;
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Periodic full syncs, staggered by a random part of the interval as Consul does. */
+  start(): void {
+    const schedule = (): void => {
+      const delay = FULL_SYNC_INTERVAL_MS + this.deps.random.int(FULL_SYNC_INTERVAL_MS);
+      this.timer = this.deps.clock.setTimeout(() => {
+        this.sync()
+          .catch((err) => this.deps.logger.warn({ err: errorMessage(err) }, 'anti-entropy sync failed'))
+          .finally(schedule);
+      }, delay);
+    };
+    schedule();
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+  }
+
+  private async syncOnce(): Promise<void> {
+    for (const command of this.diff()) await this.deps.log.propose(command);
+  }
+
+  /** The commands that bring the catalog's rows for this node in line with local state. */
+  diff(): CatalogCommand[] {
+    const { state, reader, node } = this.deps;
+    const commands: CatalogCommand[] = [];
+    const nodeInput = nodeRow(node);
+    const catalogNode = reader.nodeServices(node.name);
+    const catalogChecks = new Map(reader.nodeChecks(node.name).map((c) => [c.CheckID, c]));
+
+    if (!catalogNode || !isDeepStrictEqual(withoutIndexes(catalogNode.Node), withoutIndexes(nodeInput))) {
+      commands.push({ type: 'register', node: nodeInput });
+    }
+    for (const service of state.services()) {
+      const wanted = serviceRow(service, node.datacenter);
+      const existing = catalogNode?.Services[service.ID];
+      if (existing && service.EnableTagOverride) wanted.Tags = existing.Tags;
+      if (!existing || !isDeepStrictEqual(withoutIndexes(existing), withoutIndexes(wanted))) {
+        commands.push({ type: 'register', node: nodeInput, service: wanted });
+      }
+    }
+    for (const check of state.checks()) {
+      const wanted = checkRow(check);
+      const existing = catalogChecks.get(wanted.CheckID);
+      const ignore = ['Node', 'ServiceName', 'ServiceTags'];
+      if (!existing || !isDeepStrictEqual(withoutIndexes(existing, ignore), withoutIndexes(wanted, ignore))) {
+        commands.push({ type: 'register', node: nodeInput, checks: [wanted] });
+      }
+    }
+    for (const id of Object.keys(catalogNode?.Services ?? {})) {
+      if (!state.service(id) && !LEADER_OWNED_SERVICES.has(id)) {
+        commands.push({ type: 'deregister', node: node.name, serviceId: id });
+      }
+    }
+    for (const [id, check] of catalogChecks) {
+      const goesWithService = check.ServiceID !== '' && !state.service(check.ServiceID);
+      if (!state.check(id) && !LEADER_OWNED_CHECKS.has(id) && !goesWithService) {
+        commands.push({ type: 'deregister', node: node.name, checkId: id });
+      }
+    }
+    return commands;
+  }
+}

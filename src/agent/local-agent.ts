@@ -1,0 +1,179 @@
+import type { CatalogReader } from '../catalog/reader.js';
+import type { CheckRecord, HealthStatus, ServiceRecord } from '../catalog/types.js';
+import type { AgentSelfView, LocalAgentPort, MemberView } from '../http/agent-port.js';
+import type { Clock } from '../shared/clock.js';
+import type { CheckDefinition, ServiceDefinition } from '../shared/definitions.js';
+import { AppError, notFound } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { Random } from '../shared/random.js';
+import type { AntiEntropy } from './anti-entropy.js';
+import { checkRow, serviceRow, type NodeIdentity } from './catalog-rows.js';
+import { startMonitor } from './checks/runner.js';
+import type { CheckMonitor } from './checks/monitor.js';
+import { TtlMonitor } from './checks/ttl.js';
+import type { LocalState } from './local-state.js';
+
+export const NODE_MAINTENANCE_CHECK = '_node_maintenance';
+
+export interface LocalAgentDeps {
+  state: LocalState;
+  sync: AntiEntropy;
+  reader: CatalogReader;
+  node: NodeIdentity;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  self: () => AgentSelfView;
+  members: (options: { wan: boolean }) => MemberView[];
+  join: (address: string, options: { wan: boolean }) => Promise<number>;
+  leave: () => Promise<void>;
+}
+
+/**
+ * The agent's own node: registers services and checks into local state, runs the checks, and
+ * has anti-entropy carry every change to the catalog before the call returns.
+ */
+export class LocalAgent implements LocalAgentPort {
+  private readonly monitors = new Map<string, CheckMonitor>();
+
+  constructor(private readonly deps: LocalAgentDeps) {}
+
+  self(): AgentSelfView {
+    return this.deps.self();
+  }
+
+  members(options: { wan: boolean }): MemberView[] {
+    return this.deps.members(options);
+  }
+
+  services(): Record<string, ServiceRecord> {
+    const out: Record<string, ServiceRecord> = {};
+    for (const service of this.deps.state.services()) {
+      const fromCatalog = this.deps.reader.nodeServices(this.deps.node.name)?.Services[service.ID];
+      out[service.ID] = {
+        ...serviceRow(service, this.deps.node.datacenter),
+        CreateIndex: fromCatalog?.CreateIndex ?? 0,
+        ModifyIndex: fromCatalog?.ModifyIndex ?? 0,
+      };
+    }
+    return out;
+  }
+
+  checks(): Record<string, CheckRecord> {
+    const out: Record<string, CheckRecord> = {};
+    for (const check of this.deps.state.checks()) {
+      const service = this.deps.state.service(check.definition.ServiceID);
+      out[check.definition.CheckID] = {
+        ...checkRow(check),
+        Node: this.deps.node.name,
+        ServiceName: service?.Name ?? '',
+        ServiceTags: service?.Tags ?? [],
+        CreateIndex: 0,
+        ModifyIndex: 0,
+      };
+    }
+    return out;
+  }
+
+  async registerService(definition: ServiceDefinition, options: { replaceExistingChecks: boolean }): Promise<void> {
+    const { state } = this.deps;
+    if (options.replaceExistingChecks) {
+      for (const id of state.removeService(definition.ID)) this.stopMonitor(id);
+    }
+    state.addService(definition);
+    for (const check of definition.Checks) this.addCheck(check);
+    await this.deps.sync.sync();
+  }
+
+  async deregisterService(serviceId: string): Promise<void> {
+    if (!this.deps.state.service(serviceId)) throw notFound(`Unknown service ID "${serviceId}". Ensure that the service ID is passed, not the service name.`);
+    for (const id of this.deps.state.removeService(serviceId)) this.stopMonitor(id);
+    await this.deps.sync.sync();
+  }
+
+  async registerCheck(definition: CheckDefinition): Promise<void> {
+    if (definition.ServiceID && !this.deps.state.service(definition.ServiceID)) {
+      throw new AppError('BAD_REQUEST', `ServiceID "${definition.ServiceID}" does not exist`);
+    }
+    this.addCheck(definition);
+    await this.deps.sync.sync();
+  }
+
+  async deregisterCheck(checkId: string): Promise<void> {
+    if (!this.deps.state.check(checkId)) throw notFound(`Unknown check ID "${checkId}"`);
+    this.stopMonitor(checkId);
+    this.deps.state.removeCheck(checkId);
+    await this.deps.sync.sync();
+  }
+
+  async updateTtlCheck(checkId: string, status: HealthStatus, output: string): Promise<void> {
+    const monitor = this.monitors.get(checkId);
+    if (!this.deps.state.check(checkId)) throw notFound(`Unknown check ID "${checkId}"`);
+    if (!(monitor instanceof TtlMonitor)) throw new AppError('BAD_REQUEST', `check "${checkId}" is not a TTL check`);
+    monitor.touch();
+    this.deps.state.setCheckStatus(checkId, status, output);
+    await this.deps.sync.sync();
+  }
+
+  join(address: string, options: { wan: boolean }): Promise<number> {
+    return this.deps.join(address, options);
+  }
+
+  leave(): Promise<void> {
+    return this.deps.leave();
+  }
+
+  async enableNodeMaintenance(reason: string): Promise<void> {
+    const { state } = this.deps;
+    if (!state.check(NODE_MAINTENANCE_CHECK)) {
+      state.addCheck({
+        CheckID: NODE_MAINTENANCE_CHECK,
+        Name: 'Node Maintenance Mode',
+        Notes: reason || 'Maintenance mode is enabled for this node, but no reason was provided. This is a default message.',
+        ServiceID: '',
+        Status: 'critical',
+        Kind: '',
+        TTL: '',
+        HTTP: '',
+        Method: 'GET',
+        Header: {},
+        Body: '',
+        TLSSkipVerify: false,
+        TCP: '',
+        Interval: '',
+        Timeout: '',
+        DeregisterCriticalServiceAfter: '',
+        SuccessBeforePassing: 0,
+        FailuresBeforeCritical: 0,
+        FailuresBeforeWarning: 0,
+      });
+    }
+    await this.deps.sync.sync();
+  }
+
+  async disableNodeMaintenance(): Promise<void> {
+    this.deps.state.removeCheck(NODE_MAINTENANCE_CHECK);
+    await this.deps.sync.sync();
+  }
+
+  /** Stops every check; the agent is shutting down. */
+  stopChecks(): void {
+    for (const id of [...this.monitors.keys()]) this.stopMonitor(id);
+  }
+
+  private addCheck(definition: CheckDefinition): void {
+    this.stopMonitor(definition.CheckID);
+    this.deps.state.addCheck(definition);
+    const report = (status: HealthStatus, output: string): void => {
+      if (!this.deps.state.setCheckStatus(definition.CheckID, status, output)) return;
+      this.deps.logger.info({ check: definition.CheckID, status }, 'check status changed');
+      this.deps.sync.sync().catch((err) => this.deps.logger.warn({ err: String(err) }, 'sync after check update failed'));
+    };
+    this.monitors.set(definition.CheckID, startMonitor(definition, { clock: this.deps.clock, random: this.deps.random, report }));
+  }
+
+  private stopMonitor(checkId: string): void {
+    this.monitors.get(checkId)?.stop();
+    this.monitors.delete(checkId);
+  }
+}

@@ -1,0 +1,179 @@
+import { CatalogFsm } from '../catalog/fsm.js';
+import { LocalCommandLog } from '../catalog/local-log.js';
+import { StateStore } from '../catalog/store.js';
+import type { AgentConfig } from '../config/types.js';
+import { startDnsServer } from '../dns/server.js';
+import { startHttpServer } from '../http/server.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { AppError, errorMessage } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { systemRandom, type Random } from '../shared/random.js';
+import { AntiEntropy } from './anti-entropy.js';
+import type { NodeIdentity } from './catalog-rows.js';
+import { reconcileMember } from './leader/reconcile.js';
+import { LocalAgent } from './local-agent.js';
+import { LocalState } from './local-state.js';
+import { MEMBER_STATUS, selfMember, type SelfMemberInfo } from './membership.js';
+import { selfView } from './self-view.js';
+
+export interface RunningAgent {
+  /** Bound ports (differ from the configured ones only when those were 0); -1 = disabled. */
+  readonly httpPort: number;
+  readonly dnsPort: number;
+  stop(reason: string): Promise<void>;
+  /** Resolves once the agent has stopped, for whatever reason (signal, `leave`). */
+  readonly stopped: Promise<void>;
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: builds the catalog, the command log, the local agent and the
+ * listeners from a validated config, and tears them down in reverse order on stop.
+ */
+export async function startAgent(
+  config: AgentConfig,
+  deps: { logger: Logger; clock?: Clock; random?: Random },
+): Promise<RunningAgent> {
+  if (!config.dev) {
+    throw new AppError(
+      'CONFIG',
+      'only -dev mode is available in this build: server and client modes need Raft and gossip, which are not built yet. Run "roster agent -dev".',
+    );
+  }
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? systemRandom;
+  const logger = deps.logger;
+  const nodeId = config.nodeId || random.uuid();
+  const address = config.advertiseAddr;
+
+  const store = new StateStore();
+  const log = new LocalCommandLog(new CatalogFsm(store), `${address}:${config.ports.server}`);
+  const node: NodeIdentity = { id: nodeId, name: config.nodeName, address, datacenter: config.datacenter, meta: config.nodeMeta };
+  const memberInfo: SelfMemberInfo = {
+    name: config.nodeName,
+    address,
+    serfPort: config.ports.serfLan,
+    serverPort: config.ports.server,
+    datacenter: config.datacenter,
+    nodeId,
+    server: config.server,
+    bootstrap: config.bootstrap,
+    bootstrapExpect: config.bootstrapExpect,
+  };
+  let memberStatus: number = MEMBER_STATUS.alive;
+  const members = ({ wan }: { wan: boolean }) => {
+    const self = selfMember(memberInfo, memberStatus);
+    if (!wan) return [self];
+    return config.server ? [{ ...self, Name: `${config.nodeName}.${config.datacenter}`, Port: config.ports.serfWan }] : [];
+  };
+
+  // -dev is its own leader: reconcile its own membership into the catalog (node + serfHealth + consul service).
+  for (const command of reconcileMember(selfMember(memberInfo), store, nodeId)) await log.propose(command);
+
+  const state = new LocalState();
+  const sync = new AntiEntropy({ state, reader: store, log, node, logger, clock, random });
+  let stopping: Promise<void> | undefined;
+  let markStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+  const listeners: Closable[] = [];
+
+  const agent = new LocalAgent({
+    state,
+    sync,
+    reader: store,
+    node,
+    clock,
+    random,
+    logger,
+    self: () =>
+      selfView(config, nodeId, selfMember(memberInfo, memberStatus), {
+        services: state.services().length,
+        checks: state.checks().length,
+        leader: log.hasLeader(),
+        lastIndex: store.index(),
+      }),
+    members,
+    join: async () => {
+      throw new AppError('UNAVAILABLE', 'joining other agents needs gossip, which this build does not have yet');
+    },
+    leave: async () => {
+      memberStatus = MEMBER_STATUS.left;
+      // Answer the HTTP request first, then shut down (closing the server waits for it).
+      clock.setTimeout(() => void stop('leave'), 0);
+    },
+  });
+
+  async function stop(reason: string): Promise<void> {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'agent stopping');
+      sync.stop();
+      agent.stopChecks();
+      for (const listener of listeners.reverse()) {
+        await listener.close().catch((err) => logger.warn({ err: errorMessage(err) }, 'error closing listener'));
+      }
+      logger.info('agent stopped');
+      markStopped();
+    })();
+    return stopping;
+  }
+
+  try {
+    for (const service of config.services) await agent.registerService(service, { replaceExistingChecks: false });
+    for (const check of config.checks) await agent.registerCheck(check);
+
+    let httpPort = -1;
+    if (config.ports.http >= 0) {
+      const http = await startHttpServer({
+        reader: store,
+        log,
+        agent,
+        config: {
+          bindAddress: config.clientAddr,
+          port: config.ports.http,
+          datacenter: config.datacenter,
+          nodeName: config.nodeName,
+          defaultQueryTimeMs: config.defaultQueryTimeMs,
+          maxQueryTimeMs: config.maxQueryTimeMs,
+          httpMaxBodyBytes: config.limits.httpMaxBodyBytes,
+          kvMaxValueSize: config.limits.kvMaxValueSize,
+        },
+        logger: logger.child({ module: 'http' }),
+        clock,
+        random,
+      });
+      listeners.push(http);
+      httpPort = http.port;
+    }
+    let dnsPort = -1;
+    if (config.ports.dns >= 0) {
+      const dns = await startDnsServer({
+        reader: store,
+        config: {
+          bindAddress: config.clientAddr,
+          port: config.ports.dns,
+          domain: config.domain,
+          altDomain: config.altDomain,
+          datacenter: config.datacenter,
+          dns: config.dns,
+        },
+        logger: logger.child({ module: 'dns' }),
+        random,
+        clock,
+      });
+      listeners.push(dns);
+      dnsPort = dns.port;
+    }
+    sync.start();
+    logger.info(
+      { node: config.nodeName, datacenter: config.datacenter, server: config.server, http: httpPort, dns: dnsPort },
+      'agent started',
+    );
+    return { httpPort, dnsPort, stop, stopped };
+  } catch (err) {
+    await stop('start failed');
+    throw err;
+  }
+}
