@@ -19,6 +19,15 @@ const SERVICE_FIELDS = [
   'Kind', 'SocketPath', 'Check', 'Checks', 'Token', 'Namespace', 'Partition',
 ] as const;
 
+/**
+ * Consul fields roster does not act on (mesh, enterprise tenancy, check kinds it does not run as
+ * such). Consul's own clients send several of them, often empty, so they are accepted and
+ * ignored; any other unknown field is an error, which catches typos in definitions.
+ */
+const IGNORED_FIELDS = new Set(
+  ['Connect', 'Proxy', 'SidecarService', 'Locality', 'TLSServerName', 'DisableRedirects', 'OutputMaxSize', 'Definition', 'Type', 'Node', 'CreateIndex', 'ModifyIndex', 'Datacenter', 'Output'].map((f) => f.toLowerCase()),
+);
+
 const fold = (key: string): string => key.replace(/_/g, '').toLowerCase();
 
 /** Renames the known fields of `input` to their canonical spelling; unknown keys are reported. */
@@ -30,6 +39,7 @@ function canonical(input: unknown, fields: readonly string[], where: string): Re
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
     const name = byFold.get(fold(key));
+    if (!name && IGNORED_FIELDS.has(fold(key))) continue;
     if (!name) throw new DefinitionError(`${where}: unknown field "${key}"`);
     out[name] = value;
   }

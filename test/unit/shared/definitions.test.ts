@@ -64,3 +64,11 @@ describe('durations', () => {
     assert.equal(formatDuration(250), '250ms');
   });
 });
+
+describe('fields Consul clients send that roster does not act on', () => {
+  it('are accepted and ignored, while a typo is still an error', () => {
+    const s = parseServiceDefinition({ Name: 'x', Connect: null, Proxy: {}, SidecarService: null, Check: { TTL: '1s', OutputMaxSize: 10 } });
+    assert.equal(s.Name, 'x');
+    assert.throws(() => parseServiceDefinition({ Name: 'x', Tgas: [] }), /unknown field "Tgas"/);
+  });
+});
