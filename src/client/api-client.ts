@@ -1,0 +1,112 @@
+import { agentBaseUrl, DEFAULT_HTTP_ADDR } from './address.js';
+import { ApiError, parseJson, send } from './transport.js';
+import type { ApiRequest } from './transport.js';
+import type {
+  AgentSelf,
+  AgentService,
+  CatalogNode,
+  CatalogServiceInstance,
+  KvEntry,
+  Member,
+  NodeServices,
+  ServiceRegistration,
+  TtlStatus,
+} from './types.js';
+
+export interface ApiClientOptions {
+  /** `host:port`, `http://host:port` or `https://host:port`; default 127.0.0.1:8500. */
+  address?: string;
+  timeoutMs?: number;
+}
+
+/** The agent's /v1 API as the CLI uses it. Every method is one HTTP call. */
+export interface ApiClient {
+  readonly baseUrl: string;
+  self(): Promise<AgentSelf>;
+  members(options?: { wan?: boolean }): Promise<Member[]>;
+  services(): Promise<Record<string, AgentService>>;
+  registerService(registration: ServiceRegistration): Promise<void>;
+  deregisterService(serviceId: string): Promise<void>;
+  updateTtlCheck(checkId: string, status: TtlStatus, note?: string): Promise<void>;
+  join(address: string, options?: { wan?: boolean }): Promise<void>;
+  leave(): Promise<void>;
+  /** One entry, or null when the key does not exist. */
+  kvGet(key: string): Promise<KvEntry | null>;
+  /** Every entry under a prefix; empty when there are none. */
+  kvList(prefix: string): Promise<KvEntry[]>;
+  /** Key names under a prefix, rolled up at `separator` unless it is ''. */
+  kvKeys(prefix: string, separator: string): Promise<string[]>;
+  /** False when a check-and-set did not match. */
+  kvPut(key: string, value: Uint8Array, options?: { flags?: number; cas?: number }): Promise<boolean>;
+  kvDelete(key: string, options?: { recurse?: boolean; cas?: number }): Promise<boolean>;
+  /** Service name → union of its tags. */
+  catalogServices(): Promise<Record<string, string[]>>;
+  /** Null when the node is not in the catalog. */
+  catalogNodeServices(node: string): Promise<NodeServices | null>;
+  catalogNodes(): Promise<CatalogNode[]>;
+  catalogService(service: string): Promise<CatalogServiceInstance[]>;
+}
+
+/**
+ * Percent-encodes a path segment like Go's url.PathEscape: characters legal in a path segment
+ * (`:` `@` `=` `,` ...) stay as they are, so IDs such as `service:web` reach the agent verbatim.
+ */
+const seg = (value: string): string =>
+  encodeURIComponent(value).replace(/%(3A|40|24|26|2B|2C|3B|3D)/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+/** KV keys keep their slashes: Consul treats the rest of the path as the key. */
+const kvPath = (key: string): string => `/v1/kv/${key.split('/').map(seg).join('/')}`;
+
+const flag = (on: boolean | undefined): string | undefined => (on ? '' : undefined);
+const num = (value: number | undefined): string | undefined => (value === undefined ? undefined : String(value));
+
+export function createApiClient(options: ApiClientOptions = {}): ApiClient {
+  const baseUrl = agentBaseUrl(options.address ?? DEFAULT_HTTP_ADDR);
+  const withTimeout = (request: ApiRequest): ApiRequest =>
+    options.timeoutMs === undefined || request.timeoutMs !== undefined ? request : { ...request, timeoutMs: options.timeoutMs };
+
+  async function call(request: ApiRequest): Promise<void> {
+    await send(baseUrl, withTimeout(request));
+  }
+  async function json<T>(request: ApiRequest): Promise<T> {
+    const req = withTimeout(request);
+    return parseJson<T>(req, await send(baseUrl, req));
+  }
+  /** Consul answers 404 for "nothing there" on KV and some catalog reads. */
+  async function jsonOr<T>(request: ApiRequest, absent: T): Promise<T> {
+    try {
+      return await json<T>(request);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return absent;
+      throw err;
+    }
+  }
+
+  return {
+    baseUrl,
+    self: () => json({ method: 'GET', path: '/v1/agent/self' }),
+    members: (o = {}) => json({ method: 'GET', path: '/v1/agent/members', query: { wan: o.wan ? '1' : undefined } }),
+    services: () => json({ method: 'GET', path: '/v1/agent/services' }),
+    registerService: (registration) =>
+      call({ method: 'PUT', path: '/v1/agent/service/register', body: { json: registration } }),
+    deregisterService: (serviceId) => call({ method: 'PUT', path: `/v1/agent/service/deregister/${seg(serviceId)}` }),
+    updateTtlCheck: (checkId, status, note) =>
+      call({ method: 'PUT', path: `/v1/agent/check/${status}/${seg(checkId)}`, query: { note: note || undefined } }),
+    join: (address, o = {}) =>
+      call({ method: 'PUT', path: `/v1/agent/join/${seg(address)}`, query: { wan: o.wan ? '1' : undefined } }),
+    // A graceful leave waits for gossip to spread the intent; give it longer than a read.
+    leave: () => call({ method: 'PUT', path: '/v1/agent/leave', timeoutMs: Math.max(options.timeoutMs ?? 0, 60_000) }),
+    kvGet: async (key) => (await jsonOr<KvEntry[]>({ method: 'GET', path: kvPath(key) }, []))[0] ?? null,
+    kvList: (prefix) => jsonOr<KvEntry[]>({ method: 'GET', path: kvPath(prefix), query: { recurse: '' } }, []),
+    kvKeys: (prefix, separator) =>
+      jsonOr<string[]>({ method: 'GET', path: kvPath(prefix), query: { keys: '', separator: separator || undefined } }, []),
+    kvPut: (key, value, o = {}) =>
+      json<boolean>({ method: 'PUT', path: kvPath(key), query: { flags: num(o.flags), cas: num(o.cas) }, body: { raw: value } }),
+    kvDelete: (key, o = {}) =>
+      json<boolean>({ method: 'DELETE', path: kvPath(key), query: { recurse: flag(o.recurse), cas: num(o.cas) } }),
+    catalogServices: () => json({ method: 'GET', path: '/v1/catalog/services' }),
+    catalogNodeServices: (node) =>
+      jsonOr<NodeServices | null>({ method: 'GET', path: `/v1/catalog/node-services/${seg(node)}` }, null),
+    catalogNodes: () => json({ method: 'GET', path: '/v1/catalog/nodes' }),
+    catalogService: (service) => json({ method: 'GET', path: `/v1/catalog/service/${seg(service)}` }),
+  };
+}
