@@ -89,8 +89,8 @@ export async function listenDns(options: { address: string; port: number; logger
       if (port === 0 && attempt < BIND_ATTEMPTS) continue;
       throw err;
     }
-    udp.on('error', (err) => logger.error({ err }, 'dns: udp socket error'));
-    tcp.on('error', (err) => logger.error({ err }, 'dns: tcp listener error'));
+    udp.on('error', (err) => logger.error({ err }, 'udp socket error'));
+    tcp.on('error', (err) => logger.error({ err }, 'tcp listener error'));
     return { port: bound, close: () => closeBoth(udp, tcp) };
   }
 }
@@ -127,18 +127,18 @@ class ScreenedUdpServer extends UDPServer {
     super({ type });
     this.on('request', (request: Packet, send: (reply: Buffer) => Promise<Buffer>, client: RemoteInfo) => {
       const reply = this.serve(request, 'udp');
-      if (reply) send(reply).catch((err: unknown) => this.logger.debug({ client: client.address, err: errorMessage(err) }, 'dns: udp send failed'));
+      if (reply) send(reply).catch((err: unknown) => this.logger.debug({ client: client.address, err: errorMessage(err) }, 'udp send failed'));
     });
-    this.on('requestError', (err: Error) => this.logger.debug({ err: err.message }, 'dns: unparsable udp query dropped'));
+    this.on('requestError', (err: Error) => this.logger.debug({ err: err.message }, 'unparsable udp query dropped'));
   }
 
   override handle(data: Buffer, rinfo: RemoteInfo): void {
     const verdict = screen(data);
     if (verdict.ok) return super.handle(data, rinfo);
-    this.logger.debug({ client: rinfo.address, reason: verdict.reason, bytes: data.length }, 'dns: malformed udp query');
+    this.logger.debug({ client: rinfo.address, reason: verdict.reason, bytes: data.length }, 'malformed udp query');
     if (verdict.reply) {
       this.send(verdict.reply, rinfo.port, rinfo.address, (err) => {
-        if (err) this.logger.debug({ err: err.message }, 'dns: udp send failed');
+        if (err) this.logger.debug({ err: err.message }, 'udp send failed');
       });
     }
   }
@@ -167,7 +167,7 @@ class ScreenedTcpServer extends TCPServer {
   handle(socket: Socket): void {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', (err) => this.logger.debug({ err: err.message }, 'dns: tcp connection error'));
+    socket.on('error', (err) => this.logger.debug({ err: err.message }, 'tcp connection error'));
     socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
     let pending: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
@@ -181,7 +181,7 @@ class ScreenedTcpServer extends TCPServer {
       }
     });
     socket.on('end', () => {
-      if (pending.length > 0) this.logger.debug({ bytes: pending.length }, 'dns: tcp connection closed mid-message');
+      if (pending.length > 0) this.logger.debug({ bytes: pending.length }, 'tcp connection closed mid-message');
       socket.end();
     });
   }
@@ -190,7 +190,7 @@ class ScreenedTcpServer extends TCPServer {
     const remote = socket.remoteAddress;
     const verdict = screen(frame);
     if (!verdict.ok) {
-      this.logger.debug({ client: remote, reason: verdict.reason, bytes: frame.length }, 'dns: malformed tcp query');
+      this.logger.debug({ client: remote, reason: verdict.reason, bytes: frame.length }, 'malformed tcp query');
       if (verdict.reply) write(socket, verdict.reply);
       else if (frame.length < HEADER_BYTES) socket.destroy(); // the framing itself is off
       return;
@@ -199,7 +199,7 @@ class ScreenedTcpServer extends TCPServer {
     try {
       request = Packet.parse(frame);
     } catch (err) {
-      this.logger.debug({ client: remote, err: errorMessage(err) }, 'dns: unparsable tcp query');
+      this.logger.debug({ client: remote, err: errorMessage(err) }, 'unparsable tcp query');
       write(socket, headerReply(frame, RCODE.FORMERR));
       return;
     }

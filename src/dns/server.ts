@@ -55,12 +55,12 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       return answer(options, domains, request, transport);
     } catch (err) {
       // A bug or an unencodable record must cost one reply, not the server.
-      logger.warn({ err: errorMessage(err), question: request.questions[0]?.name }, 'dns: failed to answer, replying SERVFAIL');
+      logger.warn({ err: errorMessage(err), question: request.questions[0]?.name }, 'failed to answer, replying SERVFAIL');
       return headerReply(request.header.toBuffer(), RCODE.SERVFAIL);
     }
   };
   const listeners = await listenDns({ address: config.bindAddress, port: config.port, logger, serve });
-  logger.info({ address: config.bindAddress, port: listeners.port, domain: domains.domain, altDomain: domains.altDomain }, 'dns: listening');
+  logger.info({ address: config.bindAddress, port: listeners.port, domain: domains.domain, altDomain: domains.altDomain }, 'listening');
   let closed: Promise<void> | undefined;
   return {
     port: listeners.port,
@@ -88,7 +88,7 @@ function answer(options: DnsServerOptions, domains: DnsDomains, request: Packet,
   if (trimmed) {
     options.logger.debug(
       { transport, question: question.name, records: `${response.answer.length}/${resolved.answer.length}` },
-      'dns: response too large, trimmed',
+      'response too large, trimmed',
     );
   }
   // Without enable_truncate, trimmed answers go out silently cut, as Consul's do.

@@ -59,7 +59,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (closing) controller.abort();
     handle(deps, router, req, res, controller.signal, () => closing).catch((err: unknown) => {
       // handle() catches everything itself; this is the last line of defence.
-      logger.error({ err }, 'http: request handling failed');
+      logger.error({ err }, 'request handling failed');
       if (!res.destroyed) res.destroy();
     });
   });
@@ -73,9 +73,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       resolve();
     });
   });
-  server.on('error', (err) => logger.error({ err }, 'http: server error'));
+  server.on('error', (err) => logger.error({ err }, 'server error'));
   const port = (server.address() as AddressInfo).port;
-  logger.info({ address: options.config.bindAddress, port }, 'http: listening');
+  logger.info({ address: options.config.bindAddress, port }, 'listening');
 
   let closed: Promise<void> | undefined;
   return {
@@ -148,7 +148,7 @@ async function handle(
   // While closing, no connection should go back to idle keep-alive and hold close() up.
   if (closing()) reply.headers.Connection = 'close';
   writeReply(res, reply, pretty);
-  deps.logger.debug({ method, path, status: reply.status, ms: Math.round(deps.clock.monotonic() - started) }, 'http: request');
+  deps.logger.debug({ method, path, status: reply.status, ms: Math.round(deps.clock.monotonic() - started) }, 'request');
 }
 
 function textError(status: number, message: string): Reply {

@@ -52,9 +52,10 @@ describe('roster agent -dev end to end', () => {
   it('lists services and members through the CLI, as tables and as JSON', async () => {
     const json = await cli('services', '--json');
     assert.equal(json.code, 0, json.stderr);
-    const services = JSON.parse(json.stdout) as Record<string, { Service: string; Port: number; Tags: string[] }>;
-    assert.equal(services.web?.Port, 8080);
-    assert.deepEqual(services.web?.Tags, ['v1']);
+    const services = JSON.parse(json.stdout) as { ID: string; Service: string; Port: number; Tags: string[] }[];
+    const web = services.find((s) => s.ID === 'web');
+    assert.equal(web?.Port, 8080);
+    assert.deepEqual(web?.Tags, ['v1']);
     const members = await cli('members');
     assert.equal(members.code, 0, members.stderr);
     assert.match(members.stdout, /dev-21\s+127\.0\.0\.21:8301\s+alive\s+server/);
