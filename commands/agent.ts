@@ -1,0 +1,133 @@
+import { writeFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { Command, Flags } from '@oclif/core';
+import { startAgent, type RunningAgent } from '../src/agent/start.js';
+import { loadAgentConfig, type AgentConfig, type ConfigNote } from '../src/config/index.js';
+import { startupLines } from '../src/config/summary.js';
+import { errorMessage, isAppError } from '../src/shared/errors.js';
+import { createLogger, type Logger } from '../src/shared/logger.js';
+
+const many = (description: string) => Flags.string({ description, multiple: true, multipleNonGreedy: true });
+const port = (description: string) => Flags.integer({ description, min: -1, max: 65535 });
+
+export default class Agent extends Command {
+  static override summary = 'Run a roster agent: a server (Raft voter, catalog holder) or a client';
+
+  static override description = `Starts the long-running agent process. Configuration comes from, in increasing priority:
+defaults, roster.config.{json,yaml,yml} or .rosterrc{,.json,.yaml,.yml} in the working directory,
+each -config-file, each -config-dir (*.json, *.yaml, *.yml, alphabetical), then flags. Keys are
+Consul's JSON configuration keys, so Consul service definitions load unchanged. HCL is not read.
+
+-dev runs a single in-memory server bound to 127.0.0.1, for development. Otherwise -data-dir is
+required. SIGINT or SIGTERM stops the agent gracefully; a second signal exits at once.`;
+
+  static override examples = [
+    { description: 'Development mode: one in-memory server on 127.0.0.1', command: '<%= config.bin %> agent -dev' },
+    {
+      description: 'A server in a three-server cluster',
+      command: '<%= config.bin %> agent -server -bootstrap-expect 3 -data-dir /var/lib/roster -retry-join 10.0.0.11 -retry-join 10.0.0.12',
+    },
+    { description: 'A client reading service definitions from a directory', command: '<%= config.bin %> agent -data-dir /var/lib/roster -config-dir /etc/roster.d' },
+  ];
+
+  static override flags = {
+    dev: Flags.boolean({ description: 'Run a single in-memory server for development (no data dir, loopback only, debug logs)' }),
+    server: Flags.boolean({ description: 'Run in server mode: vote in Raft and hold the catalog' }),
+    bootstrap: Flags.boolean({ description: 'Let this server elect itself leader; never on more than one server' }),
+    'bootstrap-expect': Flags.integer({ description: 'Servers to wait for before bootstrapping the cluster', min: 0 }),
+    'data-dir': Flags.string({ description: 'Directory for persistent state (required unless -dev)' }),
+    'config-file': many('Configuration file (.json, .yaml, .yml) to load; repeatable, later files win'),
+    'config-dir': many('Directory whose *.json, *.yaml and *.yml files are loaded in alphabetical order; repeatable'),
+    datacenter: Flags.string({ description: 'Datacenter name (default dc1)' }),
+    domain: Flags.string({ description: 'DNS domain to answer for (default consul.)' }),
+    'alt-domain': Flags.string({ description: 'Second DNS domain to answer for' }),
+    node: Flags.string({ description: 'Node name, unique in the cluster (default: the hostname)' }),
+    'node-id': Flags.string({ description: 'Node ID, a UUID (default: generated and persisted)' }),
+    'node-meta': many('Node metadata as key:value; repeatable'),
+    bind: Flags.string({ description: 'Address for cluster communication: gossip and server RPC (default 0.0.0.0)' }),
+    advertise: Flags.string({ description: 'Address other agents use to reach this one (default: the bind address)' }),
+    client: Flags.string({ description: 'Address the HTTP, DNS and gRPC interfaces listen on (default 127.0.0.1)' }),
+    'retry-join': many('Address of an agent to join, retried until one succeeds; repeatable'),
+    join: many('Alias of -retry-join (deprecated in Consul 1.15)'),
+    'retry-join-wan': many('Address of a server in another datacenter to join over the WAN; repeatable'),
+    'join-wan': many('Alias of -retry-join-wan'),
+    'dns-port': port('DNS port (default 8600; -1 disables)'),
+    'http-port': port('HTTP API port (default 8500; -1 disables)'),
+    'grpc-port': port('gRPC port (default -1, 8502 with -dev)'),
+    'serf-lan-port': port('LAN gossip port (default 8301)'),
+    'serf-wan-port': port('WAN gossip port (default 8302)'),
+    'server-port': port('Server RPC port (default 8300)'),
+    'log-level': Flags.string({ description: 'trace, debug, info, warn or error (default info; debug with -dev)' }),
+    'log-json': Flags.boolean({ description: 'Log as JSON' }),
+    encrypt: Flags.string({ description: 'Base64 gossip encryption key (see "roster keygen")' }),
+    recursor: many('Upstream DNS server for names outside the domain; port 53 if none given; repeatable'),
+    ui: Flags.boolean({ description: 'Accepted for Consul compatibility; roster has no web UI' }),
+    'pid-file': Flags.string({ description: 'Write the agent process ID to this file' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Agent);
+    const notes: ConfigNote[] = [];
+    let config: AgentConfig;
+    try {
+      config = await loadAgentConfig(flags, { cwd: process.cwd(), hostname: hostname(), onNote: (n) => notes.push(n) });
+    } catch (err) {
+      return this.failWith(err);
+    }
+    const logger = createLogger({ level: config.logLevel, json: config.logJson });
+    for (const n of notes) logger[n.level]({ module: 'config' }, n.message);
+
+    let agent: RunningAgent;
+    try {
+      agent = await startAgent(config, { logger });
+    } catch (err) {
+      if (!isAppError(err)) logger.debug({ err }, 'agent failed to start');
+      return this.failWith(err);
+    }
+    const pidFile = flags['pid-file'];
+    if (pidFile) {
+      try {
+        await writeFile(pidFile, String(process.pid));
+      } catch (err) {
+        await agent.stop('pid file');
+        return this.failWith(`cannot write pid file ${pidFile}: ${errorMessage(err)}`);
+      }
+    }
+    for (const line of startupLines(config, this.config.version, { http: agent.httpPort, dns: agent.dnsPort })) this.log(line);
+
+    const detach = this.stopOnSignals(agent, logger);
+    await agent.stopped;
+    detach();
+    if (pidFile) await rm(pidFile, { force: true });
+    this.exit(0);
+  }
+
+  /** First SIGINT/SIGTERM: graceful stop. Second: exit now, as Consul does. */
+  private stopOnSignals(agent: RunningAgent, logger: Logger): () => void {
+    let caught = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (caught) {
+        logger.warn({ signal }, 'caught second signal, exiting now');
+        process.exit(1);
+      }
+      caught = true;
+      logger.info({ signal }, 'caught signal, stopping agent');
+      agent.stop('signal').catch((err: unknown) => {
+        logger.error({ err: errorMessage(err) }, 'agent did not stop cleanly');
+        process.exit(1);
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+  }
+
+  /** Operating errors are one line, no stack: the message already says what to fix. */
+  private failWith(err: unknown): never {
+    process.stderr.write(`Error: ${errorMessage(err)}\n`);
+    this.exit(1);
+  }
+}

@@ -1,0 +1,27 @@
+import type { PortsConfig } from './types.js';
+
+/** Consul's defaults (agent/config/default.go), where roster has the same knob. */
+export const DEFAULTS = {
+  datacenter: 'dc1',
+  domain: 'consul.',
+  bindAddr: '0.0.0.0',
+  clientAddr: '127.0.0.1',
+  /** -dev binds everything to loopback. */
+  devAddr: '127.0.0.1',
+  ports: { dns: 8600, http: 8500, grpc: -1, serfLan: 8301, serfWan: 8302, server: 8300 } satisfies PortsConfig,
+  /** -dev turns on gRPC, which the TUI streams from. */
+  devGrpcPort: 8502,
+  udpAnswerLimit: 3,
+  defaultQueryTime: '5m',
+  maxQueryTime: '10m',
+  kvMaxValueSize: 512 * 1024,
+} as const;
+
+/**
+ * The HTTP body limit follows the KV value limit: a KV PUT body is the raw value, but a
+ * /v1/txn body carries values base64-encoded (4/3 larger) inside a JSON envelope, hence the
+ * growth factor plus a fixed margin for the envelope and headers-as-body cases.
+ */
+export function httpMaxBodyBytes(kvMaxValueSize: number): number {
+  return Math.ceil((kvMaxValueSize * 4) / 3) + 64 * 1024;
+}
