@@ -21,8 +21,8 @@ export interface CatalogReader {
   nodes(): NodeRecord[];
   node(name: string): NodeRecord | undefined;
   nodeServices(name: string): NodeServices | undefined;
-  /** Service name → union of its instances' tags (sorted, deduplicated). */
-  services(): Record<string, string[]>;
+  /** Service name → union of its instances' tags (sorted, deduplicated), optionally only on nodes with this metadata. */
+  services(nodeMeta?: Record<string, string>): Record<string, string[]>;
   serviceInstances(name: string, tag?: string): CatalogServiceEntry[];
   serviceHealth(name: string, options?: { tag?: string; passingOnly?: boolean }): ServiceHealthEntry[];
 

@@ -4,6 +4,7 @@ import type { CatalogReader } from './reader.js';
 import { TABLES, TableWatches, type Table, type WatchHandle } from './watch.js';
 import {
   aggregateStatus,
+  metaMatches,
   type CatalogServiceEntry,
   type CheckRecord,
   type HealthStatus,
@@ -123,9 +124,10 @@ export class StateStore implements CatalogReader {
     return { Node: node, Services: services };
   }
 
-  services(): Record<string, string[]> {
+  services(nodeMeta?: Record<string, string>): Record<string, string[]> {
     const tags = new Map<string, Set<string>>();
-    for (const byId of this.serviceTable.values()) {
+    for (const [nodeName, byId] of this.serviceTable) {
+      if (nodeMeta && !metaMatches(this.nodeTable.get(nodeName)?.Meta ?? {}, nodeMeta)) continue;
       for (const service of byId.values()) {
         const set = tags.get(service.Service) ?? new Set<string>();
         for (const tag of service.Tags) set.add(tag);

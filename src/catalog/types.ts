@@ -127,3 +127,9 @@ export function aggregateStatus(checks: readonly { Status: HealthStatus }[]): He
   }
   return worst;
 }
+
+/** Every pair of `filter` is present in `meta` (Consul's ?node-meta=k:v, repeatable = AND). */
+export function metaMatches(meta: Record<string, string>, filter: Record<string, string> | undefined): boolean {
+  if (!filter) return true;
+  return Object.entries(filter).every(([key, value]) => meta[key] === value);
+}

@@ -4,20 +4,9 @@
  * Only the fields the CLI reads are typed; the rest ride along untyped.
  */
 
-/** `/v1/agent/members` item. Status: 0 none, 1 alive, 2 leaving, 3 left, 4 failed. */
-export interface Member {
-  Name: string;
-  Addr: string;
-  Port: number;
-  Tags: Record<string, string>;
-  Status: number;
-  ProtocolMin: number;
-  ProtocolMax: number;
-  ProtocolCur: number;
-  DelegateMin: number;
-  DelegateMax: number;
-  DelegateCur: number;
-}
+/** `/v1/agent/members` item: the agent's own shape. Status: 0 none, 1 alive, 2 leaving, 3 left, 4 failed. */
+import type { MemberView } from '../http/agent-port.js';
+export type Member = MemberView;
 
 /** `/v1/agent/services` value and `/v1/catalog/node-services` item. */
 export interface AgentService {

@@ -63,10 +63,7 @@ export function nodeMetaParam(query: URLSearchParams): Record<string, string> | 
   return out;
 }
 
-export function metaMatches(meta: Record<string, string>, filter: Record<string, string> | undefined): boolean {
-  if (!filter) return true;
-  return Object.entries(filter).every(([key, value]) => meta[key] === value);
-}
+export { metaMatches } from '../catalog/types.js';
 
 /** `?tag=` repeated means all of them (AND), compared case-insensitively as Consul does. */
 export function tagsMatch(tags: readonly string[], wanted: readonly string[]): boolean {

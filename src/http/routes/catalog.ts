@@ -48,7 +48,7 @@ export function registerCatalogRoutes(router: Router, deps: HttpDeps): void {
     const tables = meta ? (['nodes', 'services'] as const) : (['services'] as const);
     const { value, headers } = await blockingRead(deps, ctx, tables, () => ({
       index: reader.index(...tables),
-      value: meta ? servicesOnNodes(deps, meta) : reader.services(),
+      value: reader.services(meta),
     }));
     return jsonReply(value, { headers });
   });
@@ -88,20 +88,4 @@ export function registerCatalogRoutes(router: Router, deps: HttpDeps): void {
     });
     return jsonReply(value, { headers });
   });
-}
-
-/** `/v1/catalog/services?node-meta=`: the name → tags map over matching nodes only. */
-function servicesOnNodes(deps: HttpDeps, meta: Record<string, string>): Record<string, string[]> {
-  const tags = new Map<string, Set<string>>();
-  for (const node of deps.reader.nodes()) {
-    if (!metaMatches(node.Meta, meta)) continue;
-    for (const service of Object.values(deps.reader.nodeServices(node.Node)?.Services ?? {})) {
-      const set = tags.get(service.Service) ?? new Set<string>();
-      for (const tag of service.Tags) set.add(tag);
-      tags.set(service.Service, set);
-    }
-  }
-  const out: Record<string, string[]> = {};
-  for (const name of [...tags.keys()].sort()) out[name] = [...tags.get(name)!].sort();
-  return out;
 }
