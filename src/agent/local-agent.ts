@@ -27,6 +27,8 @@ export interface LocalAgentDeps {
   members: (options: { wan: boolean }) => MemberView[];
   join: (address: string, options: { wan: boolean }) => Promise<number>;
   leave: () => Promise<void>;
+  /** Called with the API-registered services and checks after each change (data-dir persistence). */
+  persist?: (state: { services: ServiceDefinition[]; checks: CheckDefinition[] }) => void;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface LocalAgentDeps {
  */
 export class LocalAgent implements LocalAgentPort {
   private readonly monitors = new Map<string, CheckMonitor>();
+  /** IDs defined by config files: those are read again on start, so they are not persisted. */
+  private readonly fromConfig = new Set<string>();
 
   constructor(private readonly deps: LocalAgentDeps) {}
 
@@ -82,12 +86,29 @@ export class LocalAgent implements LocalAgentPort {
     }
     state.addService(definition);
     for (const check of definition.Checks) this.addCheck(check);
+    this.fromConfig.delete(`service:${definition.ID}`);
+    this.persist();
+    await this.deps.sync.sync();
+  }
+
+  /** Registers what config files define; unlike API registrations these are not persisted. */
+  async loadConfigDefinitions(services: readonly ServiceDefinition[], checks: readonly CheckDefinition[]): Promise<void> {
+    for (const service of services) {
+      this.deps.state.addService(service);
+      for (const check of service.Checks) this.addCheck(check);
+      this.fromConfig.add(`service:${service.ID}`);
+    }
+    for (const check of checks) {
+      this.addCheck(check);
+      this.fromConfig.add(`check:${check.CheckID}`);
+    }
     await this.deps.sync.sync();
   }
 
   async deregisterService(serviceId: string): Promise<void> {
     if (!this.deps.state.service(serviceId)) throw notFound(`Unknown service ID "${serviceId}". Ensure that the service ID is passed, not the service name.`);
     for (const id of this.deps.state.removeService(serviceId)) this.stopMonitor(id);
+    this.persist();
     await this.deps.sync.sync();
   }
 
@@ -96,6 +117,8 @@ export class LocalAgent implements LocalAgentPort {
       throw new AppError('BAD_REQUEST', `ServiceID "${definition.ServiceID}" does not exist`);
     }
     this.addCheck(definition);
+    this.fromConfig.delete(`check:${definition.CheckID}`);
+    this.persist();
     await this.deps.sync.sync();
   }
 
@@ -103,6 +126,7 @@ export class LocalAgent implements LocalAgentPort {
     if (!this.deps.state.check(checkId)) throw notFound(`Unknown check ID "${checkId}"`);
     this.stopMonitor(checkId);
     this.deps.state.removeCheck(checkId);
+    this.persist();
     await this.deps.sync.sync();
   }
 
@@ -159,6 +183,20 @@ export class LocalAgent implements LocalAgentPort {
   /** Stops every check; the agent is shutting down. */
   stopChecks(): void {
     for (const id of [...this.monitors.keys()]) this.stopMonitor(id);
+  }
+
+  private persist(): void {
+    if (!this.deps.persist) return;
+    const { state } = this.deps;
+    const services = state.services().filter((s) => !this.fromConfig.has(`service:${s.ID}`));
+    // Checks that come back with their service's definition are not stored twice; the
+    // maintenance check (Kind '') is not persisted yet.
+    const withServices = new Set(state.services().flatMap((s) => s.Checks.map((c) => c.CheckID)));
+    const checks = state
+      .checks()
+      .map((c) => c.definition)
+      .filter((d) => !withServices.has(d.CheckID) && d.Kind !== '' && !this.fromConfig.has(`check:${d.CheckID}`));
+    this.deps.persist({ services, checks });
   }
 
   private addCheck(definition: CheckDefinition): void {

@@ -13,6 +13,8 @@ import type { NodeIdentity } from './catalog-rows.js';
 import { reconcileMember } from './leader/reconcile.js';
 import { LocalAgent } from './local-agent.js';
 import { LocalState } from './local-state.js';
+import { loadNodeId } from './persist/node-id.js';
+import { LocalStateFile, type PersistedLocalState } from './persist/local-state-file.js';
 import { MEMBER_STATUS, selfMember, type SelfMemberInfo } from './membership.js';
 import { selfView } from './self-view.js';
 
@@ -46,7 +48,8 @@ export async function startAgent(
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? systemRandom;
   const logger = deps.logger;
-  const nodeId = config.nodeId || random.uuid();
+  const nodeId = config.dataDir ? loadNodeId(config.dataDir, config.nodeId, random) : config.nodeId || random.uuid();
+  const stateFile = config.dataDir ? new LocalStateFile(config.dataDir) : undefined;
   const address = config.advertiseAddr;
 
   const store = new StateStore();
@@ -99,6 +102,7 @@ export async function startAgent(
     join: async () => {
       throw new AppError('UNAVAILABLE', 'joining other agents needs gossip, which this build does not have yet');
     },
+    ...(stateFile ? { persist: (saved: PersistedLocalState) => stateFile.save(saved) } : {}),
     leave: async () => {
       memberStatus = MEMBER_STATUS.left;
       // Answer the HTTP request first, then shut down (closing the server waits for it).
@@ -121,8 +125,12 @@ export async function startAgent(
   }
 
   try {
-    for (const service of config.services) await agent.registerService(service, { replaceExistingChecks: false });
-    for (const check of config.checks) await agent.registerCheck(check);
+    await agent.loadConfigDefinitions(config.services, config.checks);
+    if (stateFile) {
+      const saved = stateFile.load((problem) => logger.warn(problem));
+      for (const service of saved.services) await agent.registerService(service, { replaceExistingChecks: false });
+      for (const check of saved.checks) await agent.registerCheck(check);
+    }
 
     let httpPort = -1;
     if (config.ports.http >= 0) {

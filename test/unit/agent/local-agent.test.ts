@@ -102,3 +102,28 @@ describe('local agent + anti-entropy', () => {
     assert.equal(store.nodeChecks('node1').length, 0);
   });
 });
+
+describe('local agent persistence hook', () => {
+  it('persists API registrations, not config-file ones, and not checks that come back with their service', async () => {
+    const catalog = newCatalog();
+    const clock = new ManualClock();
+    const random = seededRandom(1);
+    const node: NodeIdentity = { id: 'id-1', name: 'node1', address: '127.0.0.1', datacenter: 'dc1', meta: {} };
+    const state = new LocalState();
+    const sync = new AntiEntropy({ state, reader: catalog.store, log: catalog.log, node, logger: silentLogger(), clock, random });
+    const saved: { services: string[]; checks: string[] }[] = [];
+    const agent = new LocalAgent({
+      state, sync, reader: catalog.store, node, clock, random, logger: silentLogger(),
+      self: () => { throw new Error('unused'); }, members: () => [], join: async () => 0, leave: async () => undefined,
+      persist: (s) => saved.push({ services: s.services.map((x) => x.ID), checks: s.checks.map((x) => x.CheckID) }),
+    });
+    await agent.loadConfigDefinitions([parseServiceDefinition({ Name: 'from-file' })], [parseCheckDefinition({ Name: 'file-check', TTL: '1m' })]);
+    assert.equal(saved.length, 0, 'loading config files writes nothing');
+    await agent.registerService(parseServiceDefinition({ Name: 'api', Check: { TTL: '1m' } }), { replaceExistingChecks: false });
+    await agent.registerCheck(parseCheckDefinition({ Name: 'api-extra', TTL: '1m', ServiceID: 'api' }));
+    assert.deepEqual(saved.at(-1), { services: ['api'], checks: ['api-extra'] });
+    await agent.deregisterService('api');
+    assert.deepEqual(saved.at(-1), { services: [], checks: [] });
+    agent.stopChecks();
+  });
+});
