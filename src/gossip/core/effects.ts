@@ -1,0 +1,21 @@
+/** What the core asks its driver to do; drained with Swim.drainEffects(). */
+import type { PacketMessage, PushPullMsg } from './messages.js';
+import type { Member } from './types.js';
+
+export type MemberEventKind = 'member-join' | 'member-update' | 'member-failed' | 'member-leave';
+
+export type SwimEffect =
+  /** One compound packet: the primary message(s) first, piggybacked broadcasts after. */
+  | { kind: 'send'; to: string; messages: PacketMessage[] }
+  /**
+   * Open a stream to `to`, send `message`, hand the peer's reply to Swim.receiveStream. The
+   * snapshot is taken when the effect is made; a slightly stale one is harmless.
+   */
+  | { kind: 'push-pull'; to: string; message: PushPullMsg }
+  /**
+   * Fallback probe over a stream: connect to `to`, exchange a ping for `target`; on success feed
+   * `{ type: 'ack', seqNo }` to Swim.receive. Failure needs no report (silence is failure).
+   */
+  | { kind: 'tcp-ping'; to: string; seqNo: number; target: string }
+  /** A change to another member (never the local node). `member` is a copy. */
+  | { kind: MemberEventKind; member: Member };
