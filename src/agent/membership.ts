@@ -54,3 +54,24 @@ export function selfMember(info: SelfMemberInfo, status: number = MEMBER_STATUS.
     DelegateCur: 4,
   };
 }
+
+/** Gossip member states as serf reports them: a suspect is still alive until declared dead. */
+const STATUS_OF_STATE = { alive: MEMBER_STATUS.alive, suspect: MEMBER_STATUS.alive, dead: MEMBER_STATUS.failed, left: MEMBER_STATUS.left } as const;
+
+/** A gossip pool member in `/v1/agent/members` shape (Addr is the IP, Port the gossip port). */
+export function memberView(member: { name: string; addr: string; state: keyof typeof STATUS_OF_STATE; meta: Record<string, string> }): MemberView {
+  const cut = member.addr.lastIndexOf(':');
+  return {
+    Name: member.name,
+    Addr: member.addr.slice(0, cut).replace(/^\[|\]$/g, ''),
+    Port: Number(member.addr.slice(cut + 1)),
+    Tags: { ...member.meta },
+    Status: STATUS_OF_STATE[member.state],
+    ProtocolMin: 1,
+    ProtocolMax: 5,
+    ProtocolCur: 2,
+    DelegateMin: 2,
+    DelegateMax: 5,
+    DelegateCur: 4,
+  };
+}

@@ -15,7 +15,11 @@ import { LocalAgent } from './local-agent.js';
 import { LocalState } from './local-state.js';
 import { loadNodeId } from './persist/node-id.js';
 import { LocalStateFile, type PersistedLocalState } from './persist/local-state-file.js';
-import { MEMBER_STATUS, selfMember, type SelfMemberInfo } from './membership.js';
+import { leavePropagateMs, retryJoin, startGossipPools, withPort } from './gossip.js';
+import { memberView, selfMember, selfTags, type SelfMemberInfo } from './membership.js';
+
+/** Consul's retry_interval default. */
+const RETRY_JOIN_INTERVAL_MS = 30_000;
 import { selfView } from './self-view.js';
 
 export interface RunningAgent {
@@ -66,15 +70,22 @@ export async function startAgent(
     bootstrap: config.bootstrap,
     bootstrapExpect: config.bootstrapExpect,
   };
-  let memberStatus: number = MEMBER_STATUS.alive;
-  const members = ({ wan }: { wan: boolean }) => {
-    const self = selfMember(memberInfo, memberStatus);
-    if (!wan) return [self];
-    return config.server ? [{ ...self, Name: `${config.nodeName}.${config.datacenter}`, Port: config.ports.serfWan }] : [];
-  };
-
   // -dev is its own leader: reconcile its own membership into the catalog (node + serfHealth + consul service).
   for (const command of reconcileMember(selfMember(memberInfo), store, nodeId)) await log.propose(command);
+
+  const gossip = await startGossipPools(config, selfTags(memberInfo), { clock, random, logger });
+  const members = ({ wan }: { wan: boolean }) => ((wan ? gossip.wan : gossip.lan)?.members() ?? []).map(memberView);
+  // The leader turns gossip membership into catalog state, one member event at a time.
+  let reconciling = Promise.resolve();
+  gossip.lan.onEvent((event) => {
+    const member = memberView(event.member);
+    reconciling = reconciling
+      .then(async () => {
+        for (const command of reconcileMember(member, store, member.Tags.id ?? random.uuid())) await log.propose(command);
+      })
+      .catch((err) => logger.warn({ member: member.Name, err: errorMessage(err) }, 'reconcile failed'));
+  });
+  const joiner = retryJoin(gossip.lan, config.retryJoin, config.ports.serfLan, { clock, logger, intervalMs: RETRY_JOIN_INTERVAL_MS });
 
   const state = new LocalState();
   const sync = new AntiEntropy({ state, reader: store, log, node, logger, clock, random });
@@ -92,19 +103,27 @@ export async function startAgent(
     random,
     logger,
     self: () =>
-      selfView(config, nodeId, selfMember(memberInfo, memberStatus), {
+      selfView(config, nodeId, memberView(gossip.lan.members()[0]!), {
         services: state.services().length,
         checks: state.checks().length,
         leader: log.hasLeader(),
         lastIndex: store.index(),
       }),
     members,
-    join: async () => {
-      throw new AppError('UNAVAILABLE', 'joining other agents needs gossip, which this build does not have yet');
+    join: async (address, { wan }) => {
+      const pool = wan ? gossip.wan : gossip.lan;
+      if (!pool) throw new AppError('BAD_REQUEST', 'only servers are in the WAN pool');
+      const target = withPort(address, wan ? config.ports.serfWan : config.ports.serfLan);
+      const contacted = await pool.join([target]);
+      if (contacted === 0) {
+        throw new AppError('UNAVAILABLE', `failed to join ${target}: no gossip answer (nothing listening there, or a different gossip key)`);
+      }
+      return contacted;
     },
     ...(stateFile ? { persist: (saved: PersistedLocalState) => stateFile.save(saved) } : {}),
     leave: async () => {
-      memberStatus = MEMBER_STATUS.left;
+      const propagate = leavePropagateMs(config);
+      await Promise.all([gossip.lan.leave(propagate), gossip.wan?.leave(propagate)]);
       // Answer the HTTP request first, then shut down (closing the server waits for it).
       clock.setTimeout(() => void stop('leave'), 0);
     },
@@ -114,7 +133,9 @@ export async function startAgent(
     stopping ??= (async () => {
       logger.info({ reason }, 'agent stopping');
       sync.stop();
+      joiner.cancel();
       agent.stopChecks();
+      await Promise.all([gossip.lan.close(), gossip.wan?.close()]);
       for (const listener of listeners.reverse()) {
         await listener.close().catch((err) => logger.warn({ err: errorMessage(err) }, 'error closing listener'));
       }

@@ -120,7 +120,6 @@ export function resolveConfig(merged: MergedConfig, ctx: ResolveContext): AgentC
   const kvMaxValueSize = d.limits?.kv_max_value_size ?? DEFAULTS.kvMaxValueSize;
   const nodeMeta = d.node_meta ?? {};
   if (Object.keys(nodeMeta).length > 64) throw configError(`${where('node_meta')}: at most 64 key/value pairs in total, got ${Object.keys(nodeMeta).length}`);
-  if (d.encrypt) note({ level: 'warn', message: `${where('encrypt')}: gossip encryption is not wired yet; the key was checked but is not used` });
   noteDuplicateServices(d, where, note);
   return {
     nodeName: resolveNodeName(d, ctx.hostname, where, note),
@@ -133,6 +132,7 @@ export function resolveConfig(merged: MergedConfig, ctx: ResolveContext): AgentC
     dataDir: resolveDataDir(d, dev, where, note),
     ...resolveAddresses(d, dev),
     ports: resolvePorts(d, dev),
+    encrypt: d.encrypt ?? '',
     retryJoin: d.retry_join ?? [],
     retryJoinWan: d.retry_join_wan ?? [],
     logLevel: d.log_level ?? (dev ? 'debug' : 'info'),

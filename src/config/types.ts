@@ -52,6 +52,8 @@ export interface AgentConfig {
   advertiseAddr: string;
   clientAddr: string;
   ports: PortsConfig;
+  /** Base64 gossip key (16, 24 or 32 bytes); '' = gossip in clear. */
+  encrypt: string;
   retryJoin: string[];
   retryJoinWan: string[];
   logLevel: LogLevel;
