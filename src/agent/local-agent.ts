@@ -26,6 +26,7 @@ export interface LocalAgentDeps {
   self: () => AgentSelfView;
   members: (options: { wan: boolean }) => MemberView[];
   join: (address: string, options: { wan: boolean }) => Promise<number>;
+  forceLeave: (node: string, options: { wan: boolean; prune: boolean }) => Promise<void>;
   leave: () => Promise<void>;
   /** Called with the API-registered services and checks after each change (data-dir persistence). */
   persist?: (state: { services: ServiceDefinition[]; checks: CheckDefinition[] }) => void;
@@ -145,6 +146,10 @@ export class LocalAgent implements LocalAgentPort {
 
   leave(): Promise<void> {
     return this.deps.leave();
+  }
+
+  forceLeave(node: string, options: { wan: boolean; prune: boolean }): Promise<void> {
+    return this.deps.forceLeave(node, options);
   }
 
   async enableNodeMaintenance(reason: string): Promise<void> {

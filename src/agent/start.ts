@@ -121,6 +121,10 @@ export async function startAgent(
       return contacted;
     },
     ...(stateFile ? { persist: (saved: PersistedLocalState) => stateFile.save(saved) } : {}),
+    forceLeave: async (node, { wan }) => {
+      const pool = wan ? gossip.wan : gossip.lan;
+      if (!pool?.forceLeave(node)) throw new AppError('NOT_FOUND', `agent: No node found with name '${node}'`);
+    },
     leave: async () => {
       const propagate = leavePropagateMs(config);
       await Promise.all([gossip.lan.leave(propagate), gossip.wan?.leave(propagate)]);

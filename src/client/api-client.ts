@@ -29,6 +29,7 @@ export interface ApiClient {
   deregisterService(serviceId: string): Promise<void>;
   updateTtlCheck(checkId: string, status: TtlStatus, note?: string): Promise<void>;
   join(address: string, options?: { wan?: boolean }): Promise<void>;
+  forceLeave(node: string, options?: { wan?: boolean; prune?: boolean }): Promise<void>;
   leave(): Promise<void>;
   /** One entry, or null when the key does not exist. */
   kvGet(key: string): Promise<KvEntry | null>;
@@ -91,6 +92,8 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
     deregisterService: (serviceId) => call({ method: 'PUT', path: `/v1/agent/service/deregister/${seg(serviceId)}` }),
     updateTtlCheck: (checkId, status, note) =>
       call({ method: 'PUT', path: `/v1/agent/check/${status}/${seg(checkId)}`, query: { note: note || undefined } }),
+    forceLeave: (node, o = {}) =>
+      call({ method: 'PUT', path: `/v1/agent/force-leave/${seg(node)}`, query: { wan: o.wan ? '1' : undefined, prune: o.prune ? '1' : undefined } }),
     join: (address, o = {}) =>
       call({ method: 'PUT', path: `/v1/agent/join/${seg(address)}`, query: { wan: o.wan ? '1' : undefined } }),
     // A graceful leave waits for gossip to spread the intent; give it longer than a read.

@@ -94,6 +94,14 @@ export class GossipPool {
     return results.filter(Boolean).length;
   }
 
+  /** Operator force-leave; false when the member is unknown (alive members are left alone). */
+  forceLeave(name: string): boolean {
+    if (!this.swim.member(name)) return false;
+    this.swim.forceLeave(name, this.options.clock.now());
+    this.flush();
+    return true;
+  }
+
   setMeta(meta: Record<string, string>): void {
     this.swim.setMeta(meta, this.options.clock.now());
     this.flush();

@@ -56,6 +56,11 @@ export interface LocalAgentPort {
   updateTtlCheck(checkId: string, status: 'passing' | 'warning' | 'critical', output: string): Promise<void>;
   /** Gossip join; resolves to how many nodes were contacted. */
   join(address: string, options: { wan: boolean }): Promise<number>;
+  /**
+   * Operator force-leave of another member: a failed one becomes "left" (its node leaves the
+   * catalog); an alive one is untouched. NOT_FOUND for a name the pool does not know.
+   */
+  forceLeave(node: string, options: { wan: boolean; prune: boolean }): Promise<void>;
   /** Graceful leave, then the agent shuts down. */
   leave(): Promise<void>;
   enableNodeMaintenance(reason: string): Promise<void>;

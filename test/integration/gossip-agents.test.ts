@@ -50,6 +50,13 @@ describe('gossip between agents', () => {
     const failed = await roster(['members', '-status', 'failed', '-http-addr', a.httpAddr]);
     assert.deepEqual(failed.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0]), ['dev-24']);
 
+    const forced = await roster(['force-leave', 'dev-24', '-http-addr', a.httpAddr]);
+    assert.equal(forced.code, 0, forced.stderr);
+    await eventually('c forced out: left on every member, node out of the catalog', async () =>
+      (await members(a))['dev-24'] === 3 && (await members(b))['dev-24'] === 3 &&
+      (await fetch(`http://${a.httpAddr}/v1/catalog/node/dev-24`).then((r) => r.json())) === null);
+    assert.equal((await roster(['force-leave', 'nobody', '-http-addr', a.httpAddr])).code, 1);
+
     const leave = await roster(['leave', '-http-addr', b.httpAddr]);
     assert.equal(leave.code, 0, leave.stderr);
     await eventually('b left (not failed)', async () => (await members(a))['dev-23'] === 3);
@@ -58,6 +65,7 @@ describe('gossip between agents', () => {
     await agent('127.0.0.24', ['-retry-join', '127.0.0.22']);
     await eventually('c alive again', async () => (await members(a))['dev-24'] === 1);
     await eventually('c passing again', async () => (await serfHealth(a, 'dev-24')) === 'passing');
+    assert.equal((await members(a))['dev-23'], 3, 'b is still left');
   });
 
   it('an agent with another gossip key cannot join an encrypted pool', async () => {

@@ -237,6 +237,17 @@ export class Swim {
     this.deadNode({ type: 'dead', name: this.name, incarnation: me.incarnation, from: this.name }, now);
   }
 
+  /**
+   * Operator force-leave (Consul's `force-leave`): a failed member is marked left and the news
+   * spreads as its leave would. Only failed members: an alive one would refute it anyway.
+   */
+  forceLeave(name: string, now: number): boolean {
+    const m = this.members.get(name);
+    if (!m || name === this.name || m.state !== 'dead') return false;
+    this.deadNode({ type: 'dead', name, incarnation: m.incarnation, from: name }, now);
+    return true;
+  }
+
   /** Replace our tags; a new incarnation makes the change win everywhere. */
   setMeta(meta: Meta, _now: number): void {
     const copy = { ...meta };
@@ -484,7 +495,9 @@ export class Swim {
       return;
     }
     this.suspicions.delete(d.name);
-    if (m.state === 'dead' || m.state === 'left') return;
+    // A leave (from === name) still turns a failed member into a left one: that is how a
+    // force-leave spreads. Any other news about a dead or left member is old news.
+    if (m.state === 'left' || (m.state === 'dead' && d.from !== d.name)) return;
     if (d.name === this.name && !this.leaving) {
       this.refute(d.incarnation);
       return;

@@ -85,6 +85,12 @@ export function registerAgentRoutes(router: Router, deps: HttpDeps): void {
     return emptyReply();
   });
 
+  router.put('/v1/agent/force-leave/*node', async (ctx) => {
+    const node = requireParam(ctx, 'node', 'Missing node name');
+    await agent.forceLeave(node, { wan: flagParam(ctx.query, 'wan'), prune: flagParam(ctx.query, 'prune') });
+    return emptyReply();
+  });
+
   router.put('/v1/agent/join/*address', async (ctx) => {
     const address = requireParam(ctx, 'address', 'Missing address to join');
     await agent.join(address, { wan: flagParam(ctx.query, 'wan') });

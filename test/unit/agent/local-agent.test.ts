@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AntiEntropy } from '../../../src/agent/anti-entropy.js';
 import type { NodeIdentity } from '../../../src/agent/catalog-rows.js';
-import { LocalAgent, NODE_MAINTENANCE_CHECK } from '../../../src/agent/local-agent.js';
+import { LocalAgent, NODE_MAINTENANCE_CHECK, type LocalAgentDeps } from '../../../src/agent/local-agent.js';
 import { LocalState } from '../../../src/agent/local-state.js';
 import { parseCheckDefinition, parseServiceDefinition } from '../../../src/shared/definitions.js';
 import { silentLogger } from '../../../src/shared/logger.js';
@@ -12,7 +12,7 @@ import { ManualClock } from '../../helpers/manual-clock.js';
 
 const flush = () => new Promise((r) => setImmediate(r));
 
-function setup() {
+function setup(persist?: LocalAgentDeps['persist']) {
   const catalog = newCatalog();
   const clock = new ManualClock();
   const random = seededRandom(1);
@@ -24,7 +24,9 @@ function setup() {
     self: () => { throw new Error('unused'); },
     members: () => [],
     join: async () => 0,
+    forceLeave: async () => undefined,
     leave: async () => undefined,
+    ...(persist ? { persist } : {}),
   });
   return { ...catalog, clock, agent, sync, state };
 }
@@ -105,18 +107,8 @@ describe('local agent + anti-entropy', () => {
 
 describe('local agent persistence hook', () => {
   it('persists API registrations, not config-file ones, and not checks that come back with their service', async () => {
-    const catalog = newCatalog();
-    const clock = new ManualClock();
-    const random = seededRandom(1);
-    const node: NodeIdentity = { id: 'id-1', name: 'node1', address: '127.0.0.1', datacenter: 'dc1', meta: {} };
-    const state = new LocalState();
-    const sync = new AntiEntropy({ state, reader: catalog.store, log: catalog.log, node, logger: silentLogger(), clock, random });
     const saved: { services: string[]; checks: string[] }[] = [];
-    const agent = new LocalAgent({
-      state, sync, reader: catalog.store, node, clock, random, logger: silentLogger(),
-      self: () => { throw new Error('unused'); }, members: () => [], join: async () => 0, leave: async () => undefined,
-      persist: (s) => saved.push({ services: s.services.map((x) => x.ID), checks: s.checks.map((x) => x.CheckID) }),
-    });
+    const { agent } = setup((s) => saved.push({ services: s.services.map((x) => x.ID), checks: s.checks.map((x) => x.CheckID) }));
     await agent.loadConfigDefinitions([parseServiceDefinition({ Name: 'from-file' })], [parseCheckDefinition({ Name: 'file-check', TTL: '1m' })]);
     assert.equal(saved.length, 0, 'loading config files writes nothing');
     await agent.registerService(parseServiceDefinition({ Name: 'api', Check: { TTL: '1m' } }), { replaceExistingChecks: false });

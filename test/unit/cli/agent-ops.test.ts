@@ -59,6 +59,26 @@ describe('agent operations', () => {
     });
   });
 
+  describe('force-leave', () => {
+    test('PUTs the node, with wan and prune as flags; prints nothing on success', async () => {
+      agent.on('PUT', '/v1/agent/force-leave/node-c', {});
+      const r = await runAgainst(agent.addr, ['force-leave', 'node-c']);
+      assert.deepEqual([r.code, r.stdout, r.stderr], [0, '', '']);
+      agent.on('PUT', '/v1/agent/force-leave/s2.dc2', {});
+      await runAgainst(agent.addr, ['force-leave', '-wan', '-prune', 's2.dc2']);
+      assert.deepEqual(requests(), [
+        ['PUT', '/v1/agent/force-leave/node-c', [], ''],
+        ['PUT', '/v1/agent/force-leave/s2.dc2', [['wan', '1'], ['prune', '1']], ''],
+      ]);
+    });
+
+    test('an unknown node is an error, exit 1', async () => {
+      agent.on('PUT', '/v1/agent/force-leave/ghost', { status: 404, body: "agent: No node found with name 'ghost'" });
+      const r = await runAgainst(agent.addr, ['force-leave', 'ghost']);
+      assert.deepEqual([r.code, r.stderr], [1, "Error: agent: No node found with name 'ghost'\n"]);
+    });
+  });
+
   describe('join', () => {
     test('joins each address and counts the successes', async () => {
       agent.on('PUT', '/v1/agent/join/127.0.0.2:8301', {});

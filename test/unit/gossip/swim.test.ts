@@ -313,3 +313,28 @@ describe('Swim core', () => {
     }
   });
 });
+
+describe('force-leave', () => {
+  it('turns a failed member into a left one and broadcasts it; alive and unknown members are refused', () => {
+    const s = node(2);
+    assert.equal(s.forceLeave('n1', 0), false, 'alive members are not force-left');
+    assert.equal(s.forceLeave('nope', 0), false);
+    s.receive(addrOf('n2'), { type: 'dead', name: 'n1', incarnation: 1, from: 'n2' }, 0);
+    assert.equal(s.member('n1')?.state, 'dead');
+    s.drainEffects();
+    assert.equal(s.forceLeave('n1', 10), true);
+    assert.equal(s.member('n1')?.state, 'left');
+    const effects = [...s.drainEffects(), ...runTo(s, 5_000, 10)];
+    assert.ok(effects.some((e) => e.kind === 'member-leave' && e.member.name === 'n1'));
+    assert.ok(allMessages(effects).some((m) => m.type === 'dead' && m.name === 'n1' && m.from === 'n1'), 'the leave is gossiped');
+  });
+
+  it('a peer that hears the leave of a member it holds as failed marks it left too', () => {
+    const s = node(2);
+    s.receive(addrOf('n2'), { type: 'dead', name: 'n1', incarnation: 1, from: 'n2' }, 0);
+    s.receive(addrOf('n2'), { type: 'dead', name: 'n1', incarnation: 1, from: 'n1' }, 1);
+    assert.equal(s.member('n1')?.state, 'left');
+    s.receive(addrOf('n2'), { type: 'dead', name: 'n1', incarnation: 1, from: 'n2' }, 2);
+    assert.equal(s.member('n1')?.state, 'left', 'a later failure report does not undo a leave');
+  });
+});

@@ -157,6 +157,14 @@ describe('/v1/agent', () => {
     assert.match(await failed.text(), /connection refused/);
   });
 
+  it('force-leave passes the node, ?wan and ?prune; an unknown node is 404', async () => {
+    assert.equal((await h.put('/v1/agent/force-leave/node-c')).status, 200);
+    assert.equal((await h.put('/v1/agent/force-leave/s2.dc2?wan=1&prune=1')).status, 200);
+    assert.deepEqual(h.agent.calls, ['force-leave node-c wan=false prune=false', 'force-leave s2.dc2 wan=true prune=true']);
+    assert.equal((await h.put('/v1/agent/force-leave/ghost')).status, 404);
+    assert.equal((await h.api('/v1/agent/force-leave/node-c')).status, 405);
+  });
+
   it('leave calls the agent', async () => {
     assert.equal((await h.put('/v1/agent/leave')).status, 200);
     assert.deepEqual(h.agent.calls, ['leave']);

@@ -95,6 +95,12 @@ export class FakeAgent implements LocalAgentPort {
     this.checkMap.set(checkId, { ...check, Status: status, Output: output });
   }
 
+  async forceLeave(node: string, options: { wan: boolean; prune: boolean }): Promise<void> {
+    this.maybeFail();
+    if (node === 'ghost') throw new AppError('NOT_FOUND', `no member named "${node}"`);
+    this.calls.push(`force-leave ${node} wan=${options.wan} prune=${options.prune}`);
+  }
+
   async join(address: string, options: { wan: boolean }): Promise<number> {
     this.maybeFail();
     if (address === 'unreachable:8301') throw new AppError('UNAVAILABLE', `failed to join ${address}: connection refused`);
