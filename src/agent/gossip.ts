@@ -7,6 +7,17 @@ import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Random } from '../shared/random.js';
 
+/**
+ * -dev detects failures fast, as Consul's dev mode does, but keeps Consul's reap timeouts: a
+ * failed member stays listed (and in the catalog, critical) for reconnect_timeout, not seconds.
+ */
+const DEV_LAN_CONFIG = Object.freeze({
+  ...FastTestConfig,
+  reconnectTimeout: DefaultLANConfig.reconnectTimeout,
+  tombstoneTimeout: DefaultLANConfig.tombstoneTimeout,
+  reapInterval: DefaultLANConfig.reapInterval,
+});
+
 /** How long a leaving agent keeps gossiping so its leave reaches everyone (Consul: 3s; -dev: 1s). */
 export function leavePropagateMs(config: AgentConfig): number {
   return config.dev ? 1000 : 3000;
@@ -28,7 +39,7 @@ export async function startGossipPools(
     name: config.nodeName,
     bindPort: config.ports.serfLan,
     advertiseAddr: `${config.advertiseAddr}:${config.ports.serfLan}`,
-    config: config.dev ? FastTestConfig : DefaultLANConfig,
+    config: config.dev ? DEV_LAN_CONFIG : DefaultLANConfig,
     logger: deps.logger.child({ module: 'serf.lan' }),
   });
   if (!config.server || config.ports.serfWan < 0) return { lan, wan: undefined };

@@ -81,7 +81,8 @@ export async function startAgent(
     const member = memberView(event.member);
     reconciling = reconciling
       .then(async () => {
-        for (const command of reconcileMember(member, store, member.Tags.id ?? random.uuid())) await log.propose(command);
+        const reaped = event.kind === 'member-reap';
+        for (const command of reconcileMember(member, store, member.Tags.id ?? random.uuid(), { reaped })) await log.propose(command);
       })
       .catch((err) => logger.warn({ member: member.Name, err: errorMessage(err) }, 'reconcile failed'));
   });

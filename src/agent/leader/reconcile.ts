@@ -9,12 +9,18 @@ const SERF_CHECK_NAME = 'Serf Health Status';
 /**
  * The leader's view of one gossip member, turned into catalog state as Consul's leader does:
  * alive → node registered with a passing serfHealth check (servers also get the `consul`
- * service on their RPC port); failed → serfHealth critical; left → node deregistered. Returns
+ * service on their RPC port); failed → serfHealth critical; left or reaped → node deregistered. Returns
  * only the commands needed (none when the catalog already agrees).
  */
-export function reconcileMember(member: MemberView, reader: CatalogReader, nodeId: string): CatalogCommand[] {
+export function reconcileMember(
+  member: MemberView,
+  reader: CatalogReader,
+  nodeId: string,
+  options: { reaped?: boolean } = {},
+): CatalogCommand[] {
   const existing = reader.node(member.Name);
-  if (member.Status === MEMBER_STATUS.left) {
+  // Reaped (failed past reconnect_timeout, or left past the tombstone time): gone for good.
+  if (member.Status === MEMBER_STATUS.left || options.reaped) {
     return existing ? [{ type: 'deregister', node: member.Name }] : [];
   }
   const alive = member.Status === MEMBER_STATUS.alive;

@@ -29,6 +29,12 @@ export interface SwimConfig {
   disableTcpPings: boolean;
   /** Upper bound on queued broadcasts; the oldest, most-sent ones go first. */
   maxBroadcastQueue: number;
+  /** Serf/Consul reconnect_timeout: a member dead longer than this is reaped (forgotten). 0 never reaps. */
+  reconnectTimeout: number;
+  /** Serf TombstoneTimeout: a member left longer than this is reaped. 0 never reaps. */
+  tombstoneTimeout: number;
+  /** Serf ReapInterval: how often, at most, to look for members to reap. */
+  reapInterval: number;
 }
 
 export const DefaultLANConfig: Readonly<SwimConfig> = Object.freeze({
@@ -47,6 +53,9 @@ export const DefaultLANConfig: Readonly<SwimConfig> = Object.freeze({
   reconnectInterval: 30_000,
   disableTcpPings: false,
   maxBroadcastQueue: 4096,
+  reconnectTimeout: 72 * 3600_000,
+  tombstoneTimeout: 24 * 3600_000,
+  reapInterval: 15_000,
 });
 
 export const DefaultWANConfig: Readonly<SwimConfig> = Object.freeze({
@@ -86,4 +95,7 @@ export const FastTestConfig: Readonly<SwimConfig> = Object.freeze({
   pushPullInterval: 5_000,
   gossipToTheDeadTime: 5_000,
   reconnectInterval: 5_000,
+  reconnectTimeout: 30_000,
+  tombstoneTimeout: 30_000,
+  reapInterval: 1_000,
 });

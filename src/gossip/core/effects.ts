@@ -2,7 +2,8 @@
 import type { PacketMessage, PushPullMsg } from './messages.js';
 import type { Member } from './types.js';
 
-export type MemberEventKind = 'member-join' | 'member-update' | 'member-failed' | 'member-leave';
+/** `member-reap`: a dead or left member was forgotten after reconnectTimeout / tombstoneTimeout. */
+export type MemberEventKind = 'member-join' | 'member-update' | 'member-failed' | 'member-leave' | 'member-reap';
 
 export type SwimEffect =
   /** One compound packet: the primary message(s) first, piggybacked broadcasts after. */

@@ -8,3 +8,4 @@ export { Suspicion } from './suspicion.js';
 export { Awareness } from './awareness.js';
 export { BroadcastQueue } from './broadcast-queue.js';
 export { Swim, type SwimOptions } from './swim.js';
+export { reapAt, membersToReap, nextReapable } from './reaper.js';

@@ -14,6 +14,7 @@ import {
   type PushPullState, type StreamMessage, type SuspectMsg,
 } from './messages.js';
 import { pickK, shuffleInPlace } from './random-pick.js';
+import { membersToReap, nextReapable } from './reaper.js';
 import {
   pushPullScale, retransmitLimit, suspicionConfirmationsWanted, suspicionMinTimeout,
 } from './scaling.js';
@@ -74,6 +75,7 @@ export class Swim {
   private nextGossipAt: number;
   private nextPushPullAt: number;
   private nextReconnectAt: number;
+  private nextReapAt: number;
 
   constructor(opts: SwimOptions) {
     this.name = opts.name;
@@ -94,6 +96,7 @@ export class Swim {
     this.nextGossipAt = c.gossipInterval > 0 ? opts.now + this.random.int(c.gossipInterval) : Infinity;
     this.nextPushPullAt = opts.now + this.random.int(Math.max(1, c.pushPullInterval));
     this.nextReconnectAt = opts.now + c.reconnectInterval + this.random.int(Math.max(1, c.reconnectInterval));
+    this.nextReapAt = opts.now;
   }
 
   // ---- queries ------------------------------------------------------------------------------
@@ -135,6 +138,9 @@ export class Swim {
     }
     for (const r of this.relays.values()) t = Math.min(t, r.nackAt);
     for (const s of this.suspicions.values()) t = Math.min(t, s.deadline());
+    // Reaping is due strictly after a timeout passes, and no sooner than the next reap check.
+    const reapable = nextReapable(this.members.values(), this.name, this.config);
+    if (reapable < Infinity) t = Math.min(t, Math.max(this.nextReapAt, reapable + 1));
     return t;
   }
 
@@ -146,10 +152,11 @@ export class Swim {
 
   // ---- inputs -------------------------------------------------------------------------------
 
-  /** Do whatever is due at `now`: expire suspicions and relays, advance the probe, gossip, push-pull. */
+  /** Do whatever is due at `now`: expire suspicions and relays, reap, advance the probe, gossip, push-pull. */
   tick(now: number): void {
     this.expireSuspicions(now);
     this.expireRelays(now);
+    this.reap(now);
     if (!this.leaving) this.advanceProbe(now);
     if (this.config.gossipInterval > 0 && now >= this.nextGossipAt) {
       this.nextGossipAt = now + this.config.gossipInterval;
@@ -348,6 +355,21 @@ export class Swim {
       this.suspicions.delete(name);
       const m = this.members.get(name);
       if (m && m.state === 'suspect') this.deadNode({ type: 'dead', name, incarnation: m.incarnation, from: this.name }, now);
+    }
+  }
+
+  /**
+   * Forget members dead past reconnectTimeout or left past tombstoneTimeout (serf's reaper). A
+   * reaped name is unknown again: later news of it being alive is a fresh join.
+   */
+  private reap(now: number): void {
+    if (now < this.nextReapAt) return;
+    this.nextReapAt = now + this.config.reapInterval;
+    for (const name of membersToReap(this.members.values(), this.name, now, this.config)) {
+      const m = this.members.get(name)!;
+      this.members.delete(name);
+      this.suspicions.delete(name);
+      this.emit('member-reap', m);
     }
   }
 
