@@ -39,22 +39,6 @@ export function selfTags(info: SelfMemberInfo): Record<string, string> {
   return tags;
 }
 
-export function selfMember(info: SelfMemberInfo, status: number = MEMBER_STATUS.alive): MemberView {
-  return {
-    Name: info.name,
-    Addr: info.address,
-    Port: info.serfPort,
-    Tags: selfTags(info),
-    Status: status,
-    ProtocolMin: 1,
-    ProtocolMax: 5,
-    ProtocolCur: 2,
-    DelegateMin: 2,
-    DelegateMax: 5,
-    DelegateCur: 4,
-  };
-}
-
 /** Gossip member states as serf reports them: a suspect is still alive until declared dead. */
 const STATUS_OF_STATE = { alive: MEMBER_STATUS.alive, suspect: MEMBER_STATUS.alive, dead: MEMBER_STATUS.failed, left: MEMBER_STATUS.left } as const;
 

@@ -16,7 +16,7 @@ import { LocalState } from './local-state.js';
 import { loadNodeId } from './persist/node-id.js';
 import { LocalStateFile, type PersistedLocalState } from './persist/local-state-file.js';
 import { leavePropagateMs, retryJoin, startGossipPools, withPort } from './gossip.js';
-import { memberView, selfMember, selfTags, type SelfMemberInfo } from './membership.js';
+import { memberView, selfTags, type SelfMemberInfo } from './membership.js';
 
 /** Consul's retry_interval default. */
 const RETRY_JOIN_INTERVAL_MS = 30_000;
@@ -70,10 +70,9 @@ export async function startAgent(
     bootstrap: config.bootstrap,
     bootstrapExpect: config.bootstrapExpect,
   };
-  // -dev is its own leader: reconcile its own membership into the catalog (node + serfHealth + consul service).
-  for (const command of reconcileMember(selfMember(memberInfo), store, nodeId)) await log.propose(command);
-
   const gossip = await startGossipPools(config, selfTags(memberInfo), { clock, random, logger });
+  // -dev is its own leader: reconcile its own membership into the catalog (node + serfHealth + consul service).
+  for (const command of reconcileMember(memberView(gossip.lan.members()[0]!), store, nodeId)) await log.propose(command);
   const members = ({ wan }: { wan: boolean }) => ((wan ? gossip.wan : gossip.lan)?.members() ?? []).map(memberView);
   // The leader turns gossip membership into catalog state, one member event at a time.
   let reconciling = Promise.resolve();
