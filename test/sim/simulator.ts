@@ -29,6 +29,10 @@ export interface SimOptions {
   loss?: number;
   /** One-way delay range, ms. */
   delay?: [number, number];
+  /** Keep the text trace (default true). Large benchmark runs turn it off to save memory. */
+  keepTrace?: boolean;
+  /** Called for every member event a node emits (cheaper than scanning the trace). */
+  onEvent?: (now: number, observer: string, kind: string, member: Member) => void;
 }
 
 export class Sim {
@@ -41,9 +45,16 @@ export class Sim {
   private readonly net: Random;
   private readonly byAddr = new Map<string, SimNode>();
   private readonly byName = new Map<string, SimNode>();
+  private readonly nodeIndex = new Map<string, number>();
   private queue: Delivery[] = [];
   private seq = 0;
   private groups: Map<string, number> | undefined;
+  /** Each node's next wake-up time (deadline, or end of pause), in an indexed min-heap by (time, index). */
+  private readonly wake = new WakeHeap();
+  /** Nodes whose swim was called since their wake time was last computed. */
+  private readonly dirty = new Set<number>();
+  /** swim.nextDeadline() as of the last refresh (valid while the node is not dirty). */
+  private readonly deadlines: number[] = [];
   packetsSent = 0;
 
   constructor(private readonly opts: SimOptions) {
@@ -60,8 +71,10 @@ export class Sim {
     });
     const node: SimNode = { name, addr, swim, crashed: false, pausedUntil: 0 };
     this.nodes.push(node);
+    this.dirty.add(i);
     this.byAddr.set(addr, node);
     this.byName.set(name, node);
+    this.nodeIndex.set(name, i);
     return node;
   }
 
@@ -93,17 +106,20 @@ export class Sim {
     });
     old.crashed = false;
     old.pausedUntil = 0;
+    this.dirty.add(i);
     this.trace.push(`${this.now} ${name} restart`);
     this.join(name, [seed]);
   }
 
   crash(name: string): void {
     this.node(name).crashed = true;
+    this.touch(this.node(name));
     this.trace.push(`${this.now} ${name} crash`);
   }
 
   pause(name: string, ms: number): void {
     this.node(name).pausedUntil = this.now + ms;
+    this.touch(this.node(name));
     this.trace.push(`${this.now} ${name} pause ${ms}`);
   }
 
@@ -123,20 +139,25 @@ export class Sim {
     let spins = 0;
     let lastNow = -1;
     for (;;) {
-      let next = this.queue[0]?.at ?? Infinity;
-      for (const n of this.nodes) {
-        if (n.crashed) continue;
-        next = Math.min(next, n.pausedUntil > this.now ? n.pausedUntil : n.swim.nextDeadline());
-      }
+      this.refreshWake();
+      const next = Math.min(this.queue[0]?.at ?? Infinity, this.wake.minKey());
       if (next > until) break;
       this.now = Math.max(this.now, next);
       spins = this.now === lastNow ? spins + 1 : 0;
       lastNow = this.now;
       if (spins > 10_000) throw new Error(`simulation stuck at ${this.now}`);
       while (this.queue.length > 0 && this.queue[0]!.at <= this.now) this.deliver(this.queue.shift()!);
-      for (const n of this.nodes) {
+      // Ticking only schedules deliveries (latency >= 1 ms), so no tick changes another node's
+      // deadline within this instant: collecting the due nodes first, then ticking them in index
+      // order, is the same as scanning every node in index order.
+      this.refreshWake();
+      const due = this.wake.popUpTo(this.now);
+      due.sort((a, b) => a - b);
+      for (const i of due) {
+        const n = this.nodes[i]!;
+        this.dirty.add(i);
         if (!this.active(n)) continue;
-        if (n.swim.nextDeadline() <= this.now) {
+        if (this.deadlines[i]! <= this.now) {
           n.swim.tick(this.now);
           this.flush(n);
         }
@@ -178,6 +199,20 @@ export class Sim {
     return this.trace.filter((l) => l.includes(` ${kind} ${name} `));
   }
 
+  private touch(n: SimNode): void {
+    this.dirty.add(this.indexOf(n));
+  }
+
+  private refreshWake(): void {
+    for (const i of this.dirty) {
+      const n = this.nodes[i]!;
+      const deadline = n.crashed ? Infinity : n.swim.nextDeadline();
+      this.deadlines[i] = deadline;
+      this.wake.set(i, n.pausedUntil > this.now ? n.pausedUntil : deadline);
+    }
+    this.dirty.clear();
+  }
+
   private active(n: SimNode): boolean {
     return !n.crashed && n.pausedUntil <= this.now;
   }
@@ -202,6 +237,7 @@ export class Sim {
   }
 
   private flush(n: SimNode): void {
+    this.dirty.add(this.indexOf(n));
     for (const e of n.swim.drainEffects()) {
       switch (e.kind) {
         case 'send':
@@ -222,9 +258,16 @@ export class Sim {
           this.schedule({ at: this.now + this.latency(), kind: 'stream-request', from: n.addr, to: e.to, payload: JSON.stringify(e.message) });
           break;
         default:
-          this.trace.push(`${this.now} ${n.name} ${e.kind} ${e.member.name} ${e.member.state}@${e.member.incarnation}`);
+          if (this.opts.keepTrace !== false) {
+            this.trace.push(`${this.now} ${n.name} ${e.kind} ${e.member.name} ${e.member.state}@${e.member.incarnation}`);
+          }
+          this.opts.onEvent?.(this.now, n.name, e.kind, e.member);
       }
     }
+  }
+
+  private indexOf(n: SimNode): number {
+    return this.nodeIndex.get(n.name)!;
   }
 
   private deliver(d: Delivery): void {
@@ -255,3 +298,81 @@ export function formCluster(sim: Sim, n: number, maxMs = 30_000): string[] {
 }
 
 export type { Member };
+
+/** Indexed binary min-heap of node wake times, ordered by (time, node index). */
+class WakeHeap {
+  private readonly heap: number[] = [];
+  private readonly keys: number[] = [];
+  private readonly pos: number[] = [];
+
+  minKey(): number {
+    return this.heap.length > 0 ? this.keys[this.heap[0]!]! : Infinity;
+  }
+
+  set(i: number, key: number): void {
+    this.keys[i] = key;
+    const p = this.pos[i];
+    if (p === undefined || p < 0) {
+      this.heap.push(i);
+      this.pos[i] = this.heap.length - 1;
+      this.up(this.heap.length - 1);
+    } else {
+      this.up(p);
+      this.down(this.pos[i]!);
+    }
+  }
+
+  /** Remove and return every node due at or before `t` (they are re-added when refreshed). */
+  popUpTo(t: number): number[] {
+    const out: number[] = [];
+    while (this.heap.length > 0 && this.keys[this.heap[0]!]! <= t) {
+      const i = this.heap[0]!;
+      const last = this.heap.pop()!;
+      this.pos[i] = -1;
+      if (this.heap.length > 0 && last !== i) {
+        this.heap[0] = last;
+        this.pos[last] = 0;
+        this.down(0);
+      }
+      out.push(i);
+    }
+    return out;
+  }
+
+  private less(a: number, b: number): boolean {
+    const ka = this.keys[a]!;
+    const kb = this.keys[b]!;
+    return ka < kb || (ka === kb && a < b);
+  }
+
+  private swap(x: number, y: number): void {
+    const a = this.heap[x]!;
+    const b = this.heap[y]!;
+    this.heap[x] = b;
+    this.heap[y] = a;
+    this.pos[b] = x;
+    this.pos[a] = y;
+  }
+
+  private up(p: number): void {
+    while (p > 0) {
+      const parent = (p - 1) >> 1;
+      if (!this.less(this.heap[p]!, this.heap[parent]!)) return;
+      this.swap(p, parent);
+      p = parent;
+    }
+  }
+
+  private down(p: number): void {
+    for (;;) {
+      const l = 2 * p + 1;
+      const r = l + 1;
+      let m = p;
+      if (l < this.heap.length && this.less(this.heap[l]!, this.heap[m]!)) m = l;
+      if (r < this.heap.length && this.less(this.heap[r]!, this.heap[m]!)) m = r;
+      if (m === p) return;
+      this.swap(p, m);
+      p = m;
+    }
+  }
+}
