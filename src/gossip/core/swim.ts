@@ -269,7 +269,16 @@ export class Swim {
 
   private advanceProbe(now: number): void {
     const p = this.probe;
-    if (p && !p.indirectSent && now >= p.ackDeadline) this.sendIndirect(p);
+    if (p && !p.indirectSent && now >= p.ackDeadline) {
+      this.sendIndirect(p);
+      // A late tick (this process was paused) must still give the indirect probes their full
+      // window; otherwise the target is suspected for our own stall, not its.
+      const window = p.endAt - p.ackDeadline;
+      if (now + window > p.endAt) {
+        p.endAt = now + window;
+        this.nextProbeAt = Math.max(this.nextProbeAt, p.endAt);
+      }
+    }
     if (p && now >= p.endAt) {
       this.probe = undefined;
       // Missing nacks mean *our* network is the likelier culprit (Lifeguard).

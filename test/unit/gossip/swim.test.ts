@@ -338,3 +338,28 @@ describe('force-leave', () => {
     assert.equal(s.member('n1')?.state, 'left', 'a later failure report does not undo a leave');
   });
 });
+
+describe('a probe that resumes late (this process was paused)', () => {
+  it('sends the indirect pings and waits their window before suspecting, so an indirect ack still saves the target', () => {
+    const s = node(4);
+    const probe = nextProbe(s);
+    const late = probe.at + 10_000; // far past both the ack deadline and the probe's end
+    s.tick(late);
+    const effects = s.drainEffects();
+    assert.ok(allMessages(effects).some((m) => m.type === 'indirect-ping' && m.target === probe.target), 'indirect probes go out');
+    assert.equal(s.member(probe.target)?.state, 'alive', 'not suspected in the same tick');
+    s.receive(addrOf('n2'), { type: 'ack', seqNo: probe.seqNo }, late + 50);
+    runTo(s, late + 5_000, late + 50);
+    assert.equal(s.member(probe.target)?.state, 'alive');
+  });
+
+  it('still suspects the target when no ack comes within the window', () => {
+    const s = node(4);
+    const probe = nextProbe(s);
+    const late = probe.at + 10_000;
+    s.tick(late);
+    s.drainEffects();
+    runTo(s, late + cfg.probeInterval, late);
+    assert.equal(s.member(probe.target)?.state, 'suspect');
+  });
+});
