@@ -1,14 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CatalogReader } from '../catalog/reader.js';
-import type { CommandLog } from '../catalog/command-log.js';
-import type { Clock } from '../shared/clock.js';
 import { AppError, errorMessage } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
-import type { Random } from '../shared/random.js';
-import type { LocalAgentPort } from './agent-port.js';
 import { readBody } from './body.js';
-import type { HttpConfig, HttpDeps, Reply, RequestContext } from './context.js';
+import type { HttpDeps, Reply, RequestContext } from './context.js';
 import { errorReply } from './errors.js';
 import type { Router } from './router.js';
 import { buildRouter } from './routes/index.js';
@@ -19,15 +13,8 @@ import { buildRouter } from './routes/index.js';
  * down; unexpected errors are logged and answered with a 500.
  */
 
-export interface HttpServerOptions {
-  reader: CatalogReader;
-  log: CommandLog;
-  agent: LocalAgentPort;
-  config: HttpConfig;
-  logger: Logger;
-  clock: Clock;
-  random: Random;
-}
+/** The server is built from exactly what its routes need. */
+export type HttpServerOptions = HttpDeps;
 
 export interface HttpServerHandle {
   /** The bound port (the ephemeral one when config.port was 0). */

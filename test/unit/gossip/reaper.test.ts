@@ -6,6 +6,7 @@ import {
   type Member, type PushPullState, type SwimConfig, type SwimEffect,
 } from '../../../src/gossip/core/index.js';
 import { membersToReap, nextReapable, reapAt } from '../../../src/gossip/core/reaper.js';
+import { runTo } from './run-to.js';
 
 const HOUR = 3_600_000;
 const addrOf = (name: string): string => `10.0.0.${Number(name.slice(1)) + 1}:7946`;
@@ -24,19 +25,6 @@ function node(config: SwimConfig = cfg, peers = 4): Swim {
   return s;
 }
 
-/** Tick at each deadline until `until`, collecting effects (no acks: probes fail, that is fine here). */
-function runTo(s: Swim, until: number): SwimEffect[] {
-  const out: SwimEffect[] = [];
-  let now = 0;
-  for (let guard = 0; guard < 100_000; guard++) {
-    const next = s.nextDeadline();
-    if (next > until) break;
-    now = Math.max(now, next);
-    s.tick(now);
-    out.push(...s.drainEffects());
-  }
-  return out;
-}
 
 const reaps = (eff: SwimEffect[]): string[] =>
   eff.flatMap((e) => (e.kind === 'member-reap' ? [`${e.member.name}:${e.member.state}`] : []));

@@ -4,6 +4,7 @@ import { seededRandom } from '../../../src/shared/random.js';
 import {
   DefaultLANConfig, Swim, type Message, type PacketMessage, type PushPullState, type SwimEffect,
 } from '../../../src/gossip/core/index.js';
+import { runTo } from './run-to.js';
 
 const cfg = DefaultLANConfig;
 const addrOf = (name: string): string => `10.0.0.${Number(name.slice(1)) + 1}:7946`;
@@ -22,19 +23,6 @@ const sends = (effects: SwimEffect[]): Extract<SwimEffect, { kind: 'send' }>[] =
   effects.filter((e): e is Extract<SwimEffect, { kind: 'send' }> => e.kind === 'send');
 const allMessages = (effects: SwimEffect[]): Message[] => sends(effects).flatMap((e) => e.messages);
 
-/** Tick at each deadline until `until`, collecting effects. */
-function runTo(s: Swim, until: number, from = 0): SwimEffect[] {
-  const out: SwimEffect[] = [];
-  let now = from;
-  for (let guard = 0; guard < 10_000; guard++) {
-    const next = s.nextDeadline();
-    if (next > until) break;
-    now = Math.max(now, next);
-    s.tick(now);
-    out.push(...s.drainEffects());
-  }
-  return out;
-}
 
 /** Tick at successive deadlines until a probe ping goes out; returns it and the time sent. */
 function nextProbe(s: Swim): { to: string; seqNo: number; target: string; at: number } {
