@@ -1,19 +1,11 @@
 // What every command shares: where it finds the agent, how it fails, and what --json means.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { assertBuilt, runCli } from './run-cli.js';
 import { startFakeAgent } from './fake-agent.js';
 import type { FakeAgent } from './fake-agent.js';
+import { closedPort } from '../../helpers/ports.js';
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const unreachableLine = (port: number) =>
   `Error: cannot reach a roster agent at http://127.0.0.1:${port} (connect ECONNREFUSED); start one with "roster agent -dev" or set --http-addr / ROSTER_HTTP_ADDR\n`;

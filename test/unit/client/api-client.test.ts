@@ -8,15 +8,8 @@ import { AgentUnreachableError, ApiError } from '../../../src/client/transport.j
 import { AppError } from '../../../src/shared/errors.js';
 import { startFakeAgent } from '../cli/fake-agent.js';
 import type { FakeAgent } from '../cli/fake-agent.js';
+import { closedPort } from '../../helpers/ports.js';
 
-/** A port nothing listens on: bind an ephemeral one, then free it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('agentBaseUrl', () => {
   test('accepts host:port, http:// and https:// and drops a trailing slash', () => {
