@@ -3,10 +3,8 @@ import { VERSION } from '../shared/version.js';
 
 export const MEMBER_STATUS = { none: 0, alive: 1, leaving: 2, left: 3, failed: 4 } as const;
 
+/** What this agent's gossip tags are made of. */
 export interface SelfMemberInfo {
-  name: string;
-  address: string;
-  serfPort: number;
   serverPort: number;
   datacenter: string;
   nodeId: string;

@@ -60,9 +60,6 @@ export async function startAgent(
   const log = new LocalCommandLog(new CatalogFsm(store), `${address}:${config.ports.server}`);
   const node: NodeIdentity = { id: nodeId, name: config.nodeName, address, datacenter: config.datacenter, meta: config.nodeMeta };
   const memberInfo: SelfMemberInfo = {
-    name: config.nodeName,
-    address,
-    serfPort: config.ports.serfLan,
     serverPort: config.ports.server,
     datacenter: config.datacenter,
     nodeId,
@@ -72,7 +69,7 @@ export async function startAgent(
   };
   const gossip = await startGossipPools(config, selfTags(memberInfo), { clock, random, logger });
   // -dev is its own leader: reconcile its own membership into the catalog (node + serfHealth + consul service).
-  for (const command of reconcileMember(memberView(gossip.lan.members()[0]!), store, nodeId)) await log.propose(command);
+  for (const command of reconcileMember(memberView(gossip.lan.local()), store, nodeId)) await log.propose(command);
   const members = ({ wan }: { wan: boolean }) => ((wan ? gossip.wan : gossip.lan)?.members() ?? []).map(memberView);
   // The leader turns gossip membership into catalog state, one member event at a time.
   let reconciling = Promise.resolve();
@@ -103,7 +100,7 @@ export async function startAgent(
     random,
     logger,
     self: () =>
-      selfView(config, nodeId, memberView(gossip.lan.members()[0]!), {
+      selfView(config, nodeId, memberView(gossip.lan.local()), {
         services: state.services().length,
         checks: state.checks().length,
         leader: log.hasLeader(),

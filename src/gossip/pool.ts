@@ -1,11 +1,10 @@
-import type { Clock, Timer } from '../shared/clock.js';
-import { sleep } from '../shared/clock.js';
+import { sleep, type Clock, type Timer } from '../shared/clock.js';
 import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Random } from '../shared/random.js';
 import type { SwimConfig } from './core/config.js';
 import type { SwimEffect } from './core/effects.js';
-import { parseMessage, type PacketMessage, type PushPullMsg, type StreamMessage } from './core/messages.js';
+import { parseMessage, type PushPullMsg } from './core/messages.js';
 import { Swim } from './core/swim.js';
 import type { Member } from './core/types.js';
 import type { FramedConn } from './net/framed-conn.js';
@@ -75,6 +74,11 @@ export class GossipPool {
 
   get addr(): string {
     return this.swim.local().addr;
+  }
+
+  /** This agent as a member of the pool. */
+  local(): Member {
+    return this.swim.local();
   }
 
   /** Every member this pool knows, itself first. */
@@ -196,7 +200,7 @@ export class GossipPool {
   private async pushPull(to: string, message: PushPullMsg): Promise<boolean> {
     const reply = await this.exchange(to, message);
     if (!reply || reply.type !== 'push-pull-reply' || this.closed) return false;
-    this.swim.receiveStream(to, reply as StreamMessage, this.options.clock.now());
+    this.swim.receiveStream(to, reply, this.options.clock.now());
     this.flush();
     return true;
   }
@@ -204,7 +208,7 @@ export class GossipPool {
   private async streamPing(to: string, seqNo: number, target: string): Promise<void> {
     const reply = await this.exchange(to, { type: 'ping', seqNo, target });
     if (!reply || reply.type !== 'ack' || this.closed) return;
-    this.swim.receive(to, reply as PacketMessage, this.options.clock.now());
+    this.swim.receive(to, reply, this.options.clock.now());
     this.flush();
   }
 
