@@ -1,5 +1,4 @@
 import { CatalogFsm } from '../catalog/fsm.js';
-import { LocalCommandLog } from '../catalog/local-log.js';
 import { StateStore } from '../catalog/store.js';
 import type { AgentConfig } from '../config/types.js';
 import { startDnsServer } from '../dns/server.js';
@@ -10,17 +9,20 @@ import type { Logger } from '../shared/logger.js';
 import { systemRandom, type Random } from '../shared/random.js';
 import { AntiEntropy } from './anti-entropy.js';
 import type { NodeIdentity } from './catalog-rows.js';
-import { reconcileMember } from './leader/reconcile.js';
+import { LeaderDuties } from './leader/leader-duties.js';
 import { LocalAgent } from './local-agent.js';
 import { LocalState } from './local-state.js';
 import { loadNodeId } from './persist/node-id.js';
 import { LocalStateFile, type PersistedLocalState } from './persist/local-state-file.js';
 import { leavePropagateMs, retryJoin, startGossipPools, withPort } from './gossip.js';
 import { memberView, selfTags, type SelfMemberInfo } from './membership.js';
+import { startRaftServer } from './server/raft-server.js';
+import { selfView } from './self-view.js';
 
 /** Consul's retry_interval default. */
 const RETRY_JOIN_INTERVAL_MS = 30_000;
-import { selfView } from './self-view.js';
+/** -dev waits this long for its one-voter Raft to elect itself before it reports started. */
+const DEV_LEADER_WAIT_MS = 5_000;
 
 export interface RunningAgent {
   /** Bound ports (differ from the configured ones only when those were 0); -1 = disabled. */
@@ -36,17 +38,17 @@ interface Closable {
 }
 
 /**
- * The composition root: builds the catalog, the command log, the local agent and the
+ * The composition root: builds the catalog, the Raft server, gossip, the local agent and the
  * listeners from a validated config, and tears them down in reverse order on stop.
  */
 export async function startAgent(
   config: AgentConfig,
   deps: { logger: Logger; clock?: Clock; random?: Random },
 ): Promise<RunningAgent> {
-  if (!config.dev) {
+  if (!config.server) {
     throw new AppError(
       'CONFIG',
-      'only -dev mode is available in this build: server and client modes need Raft and gossip, which are not built yet. Run "roster agent -dev".',
+      'client agents (without -server) are not available in this build yet; run a server ("roster agent -server -data-dir DIR -bootstrap-expect N") or "roster agent -dev"',
     );
   }
   const clock = deps.clock ?? systemClock;
@@ -57,31 +59,48 @@ export async function startAgent(
   const address = config.advertiseAddr;
 
   const store = new StateStore();
-  const log = new LocalCommandLog(new CatalogFsm(store), `${address}:${config.ports.server}`);
   const node: NodeIdentity = { id: nodeId, name: config.nodeName, address, datacenter: config.datacenter, meta: config.nodeMeta };
+  let lanMembers: () => ReturnType<typeof memberView>[] = () => [];
+  const raft = await startRaftServer({
+    config: {
+      nodeId,
+      datacenter: config.datacenter,
+      dev: config.dev,
+      bootstrap: config.bootstrap,
+      bootstrapExpect: config.bootstrapExpect,
+      dataDir: config.dataDir,
+      bindAddr: config.bindAddr,
+      advertiseAddr: address,
+      serverPort: config.ports.server,
+      snapshotThreshold: config.raft.snapshotThreshold,
+      trailingLogs: config.raft.trailingLogs,
+    },
+    fsm: new CatalogFsm(store),
+    members: () => lanMembers(),
+    clock,
+    random,
+    logger,
+  });
+  const log = raft.log;
   const memberInfo: SelfMemberInfo = {
-    serverPort: config.ports.server,
+    serverPort: raft.port,
     datacenter: config.datacenter,
     nodeId,
     server: config.server,
     bootstrap: config.bootstrap,
     bootstrapExpect: config.bootstrapExpect,
   };
-  const gossip = await startGossipPools(config, selfTags(memberInfo), { clock, random, logger });
-  // -dev is its own leader: reconcile its own membership into the catalog (node + serfHealth + consul service).
-  for (const command of reconcileMember(memberView(gossip.lan.local()), store, nodeId)) await log.propose(command);
-  const members = ({ wan }: { wan: boolean }) => ((wan ? gossip.wan : gossip.lan)?.members() ?? []).map(memberView);
-  // The leader turns gossip membership into catalog state, one member event at a time.
-  let reconciling = Promise.resolve();
-  gossip.lan.onEvent((event) => {
-    const member = memberView(event.member);
-    reconciling = reconciling
-      .then(async () => {
-        const reaped = event.kind === 'member-reap';
-        for (const command of reconcileMember(member, store, member.Tags.id ?? random.uuid(), { reaped })) await log.propose(command);
-      })
-      .catch((err) => logger.warn({ member: member.Name, err: errorMessage(err) }, 'reconcile failed'));
+  const gossip = await startGossipPools(config, selfTags(memberInfo), { clock, random, logger }).catch(async (err: unknown) => {
+    await raft.close();
+    throw err;
   });
+  lanMembers = () => gossip.lan.members().map(memberView);
+  const members = ({ wan }: { wan: boolean }) => ((wan ? gossip.wan : gossip.lan)?.members() ?? []).map(memberView);
+  // The leader turns gossip membership into catalog state.
+  const duties = new LeaderDuties({ log, reader: store, members: lanMembers, isLeader: () => raft.node.isLeader(), clock, logger });
+  raft.onLeadershipGained(() => duties.leadershipGained());
+  gossip.lan.onEvent((event) => duties.memberChanged(memberView(event.member), event.kind === 'member-reap'));
+  duties.start();
   const joiner = retryJoin(gossip.lan, config.retryJoin, config.ports.serfLan, { clock, logger, intervalMs: RETRY_JOIN_INTERVAL_MS });
 
   const state = new LocalState();
@@ -123,6 +142,7 @@ export async function startAgent(
       if (!pool?.forceLeave(node)) throw new AppError('NOT_FOUND', `agent: No node found with name '${node}'`);
     },
     leave: async () => {
+      await raft.leave();
       const propagate = leavePropagateMs(config);
       await Promise.all([gossip.lan.leave(propagate), gossip.wan?.leave(propagate)]);
       // Answer the HTTP request first, then shut down (closing the server waits for it).
@@ -130,13 +150,23 @@ export async function startAgent(
     },
   });
 
+  /** A -dev agent is its own leader within milliseconds; its own node is in the catalog before it says started. */
+  async function waitForDevLeader(): Promise<void> {
+    const deadline = clock.monotonic() + DEV_LEADER_WAIT_MS;
+    while (!raft.node.isLeader() && clock.monotonic() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    duties.fullReconcile();
+    await duties.settled();
+  }
+
   async function stop(reason: string): Promise<void> {
     stopping ??= (async () => {
       logger.info({ reason }, 'agent stopping');
       sync.stop();
       joiner.cancel();
+      duties.stop();
       agent.stopChecks();
       await Promise.all([gossip.lan.close(), gossip.wan?.close()]);
+      await raft.close().catch((err) => logger.warn({ err: errorMessage(err) }, 'error closing the Raft server'));
       for (const listener of listeners.reverse()) {
         await listener.close().catch((err) => logger.warn({ err: errorMessage(err) }, 'error closing listener'));
       }
@@ -147,6 +177,7 @@ export async function startAgent(
   }
 
   try {
+    if (config.dev) await waitForDevLeader();
     await agent.loadConfigDefinitions(config.services, config.checks);
     if (stateFile) {
       const saved = stateFile.load((problem) => logger.warn(problem));

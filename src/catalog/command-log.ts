@@ -15,4 +15,12 @@ export interface CommandLog {
   peers(): string[];
   /** Milliseconds since this server last heard from the leader (0 on the leader). */
   lastContactMs(): number;
+  /**
+   * Before a read: make the local state at least as fresh as the mode asks. `leader` (Consul's
+   * default) catches up to the leader's commit index; `consistent` also has the leader confirm
+   * with a quorum that it still leads (ReadIndex); `stale` reads whatever is here.
+   */
+  barrier(consistency: ReadConsistency): Promise<void>;
 }
+
+export type ReadConsistency = 'leader' | 'stale' | 'consistent';

@@ -1,3 +1,4 @@
+import type { StoreSnapshot } from './store.js';
 import type { CheckRecord, NodeRecord, ServiceRecord } from './types.js';
 
 /**
@@ -41,7 +42,13 @@ export interface KVCommand {
   index?: number;
 }
 
-export type CatalogCommand = RegisterCommand | DeregisterCommand | KVCommand;
+/** `roster snapshot restore`: the whole catalog replaced by a snapshot's state, in one entry. */
+export interface RestoreCommand {
+  type: 'restore';
+  snapshot: StoreSnapshot;
+}
+
+export type CatalogCommand = RegisterCommand | DeregisterCommand | KVCommand | RestoreCommand;
 
 /** What applying a command returned: `true`/`false` for CAS-style ops, `true` otherwise. */
 export type ApplyResult = boolean;

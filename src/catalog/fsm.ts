@@ -1,5 +1,6 @@
 import { assertNever } from '../shared/assert.js';
-import type { CatalogCommand, DeregisterCommand, KVCommand, RegisterCommand } from './commands.js';
+import type { CatalogCommand, DeregisterCommand, KVCommand, RegisterCommand, RestoreCommand } from './commands.js';
+import { TABLES } from './watch.js';
 import type { StateStore, StoreSnapshot } from './store.js';
 
 /** What one applied command produced. `error` is a deterministic refusal, the same on every replica. */
@@ -23,6 +24,8 @@ export class CatalogFsm {
         return this.deregister(index, command);
       case 'kv':
         return this.kv(index, command);
+      case 'restore':
+        return this.restoreAt(index, command);
       default:
         return assertNever(command, 'catalog command');
     }
@@ -34,6 +37,18 @@ export class CatalogFsm {
 
   restore(snapshot: StoreSnapshot): void {
     this.store.restore(snapshot);
+  }
+
+  /**
+   * An operator's restore, as a log entry: every replica swaps in the same state, and every table
+   * index moves to this entry's so blocking queries see the change.
+   */
+  private restoreAt(index: number, cmd: RestoreCommand): FsmOutcome {
+    this.store.restore(cmd.snapshot);
+    return this.store.commit(index, (touch) => {
+      for (const table of TABLES) touch(table);
+      return { result: true };
+    });
   }
 
   private register(index: number, cmd: RegisterCommand): FsmOutcome {

@@ -39,4 +39,7 @@ export class LocalCommandLog implements CommandLog {
   lastContactMs(): number {
     return 0;
   }
+
+  /** The one voter is the leader and applies synchronously: every read is already current. */
+  async barrier(): Promise<void> {}
 }

@@ -1,3 +1,4 @@
+import type { ReadConsistency } from '../catalog/command-log.js';
 import type { Table } from '../catalog/watch.js';
 import { AppError, badRequest } from '../shared/errors.js';
 import { blockingQuery, parseBlockingParams, type Indexed } from './blocking.js';
@@ -8,7 +9,7 @@ import type { HttpDeps, ReplyHeaders, RequestContext } from './context.js';
  * consistency checks, the blocking wait, and Consul's query-meta headers.
  */
 
-export type Consistency = 'leader' | 'stale' | 'consistent';
+export type Consistency = ReadConsistency;
 
 /** Only this datacenter is served; another is Consul's "No path to datacenter" (500). */
 export function checkDatacenter(deps: HttpDeps, dc: string | null | undefined): void {
@@ -16,10 +17,9 @@ export function checkDatacenter(deps: HttpDeps, dc: string | null | undefined): 
 }
 
 /**
- * `?stale` reads locally without a leader; the default and `?consistent` need one. A
- * `?consistent` read would have the leader verify its quorum first; the command log offers no
- * such check yet, so it is served as a default read and the header says `leader` — what was
- * actually done, not what was asked for.
+ * `?stale` reads locally without a leader; the default and `?consistent` need one (the
+ * command log's barrier then brings the local state up to the leader's, `?consistent` after the
+ * leader has confirmed its quorum).
  */
 export function parseConsistency(deps: HttpDeps, query: URLSearchParams): Consistency {
   const stale = query.has('stale');
@@ -27,7 +27,7 @@ export function parseConsistency(deps: HttpDeps, query: URLSearchParams): Consis
   if (stale && consistent) throw badRequest('Cannot specify ?stale with ?consistent, conflicting semantics.');
   if (stale) return 'stale';
   if (!deps.log.hasLeader()) throw new AppError('UNAVAILABLE', 'No cluster leader');
-  return 'leader';
+  return consistent ? 'consistent' : 'leader';
 }
 
 /** X-Consul-Index and friends, as Consul's setMeta writes them. */
@@ -54,6 +54,7 @@ export async function blockingRead<T>(
   checkDatacenter(deps, ctx.query.get('dc'));
   const consistency = parseConsistency(deps, ctx.query);
   const params = parseBlockingParams(ctx.query, deps.config);
+  await deps.log.barrier(consistency);
   const result = await blockingQuery(deps, tables, params, ctx.signal, compute);
   return { value: result.value, index: result.index, headers: queryMetaHeaders(deps, result.index, consistency) };
 }

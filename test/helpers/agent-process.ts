@@ -18,8 +18,13 @@ export interface AgentProcess {
 }
 
 /** Starts `roster agent -dev` on its own loopback address and waits until HTTP answers. */
-export async function startDevAgent(ip: string, extraArgs: string[] = [], timeoutMs = 20_000): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [BIN, 'agent', '-dev', '-bind', ip, '-client', ip, '-node', `dev-${ip.split('.').pop()}`, ...extraArgs], {
+export function startDevAgent(ip: string, extraArgs: string[] = [], timeoutMs = 20_000): Promise<AgentProcess> {
+  return startAgentProcess(ip, ['-dev', '-node', `dev-${ip.split('.').pop()}`, ...extraArgs], timeoutMs);
+}
+
+/** Starts `roster agent ARGS -bind IP -client IP` and waits until its HTTP API answers. */
+export async function startAgentProcess(ip: string, args: string[], timeoutMs = 20_000): Promise<AgentProcess> {
+  const child = spawn(process.execPath, [BIN, 'agent', ...args, '-bind', ip, '-client', ip], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -27,6 +27,7 @@ function leaderless(log: CommandLog): CommandLog {
     leaderAddress: () => '',
     peers: () => log.peers(),
     lastContactMs: () => 1234.4,
+    barrier: (consistency) => (consistency === 'stale' ? Promise.resolve() : Promise.reject(new AppError('UNAVAILABLE', 'No cluster leader'))),
   };
 }
 

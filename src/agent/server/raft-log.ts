@@ -1,0 +1,140 @@
+import { decodeCommand, encodeCommand } from '../../catalog/command-codec.js';
+import { validateStoreSnapshot } from '../../catalog/snapshot-schema.js';
+import type { CommandLog, ReadConsistency } from '../../catalog/command-log.js';
+import type { Applied, CatalogCommand } from '../../catalog/commands.js';
+import type { FsmOutcome } from '../../catalog/fsm.js';
+import { sleep, type Clock } from '../../shared/clock.js';
+import { AppError, isAppError } from '../../shared/errors.js';
+import type { RaftNode } from '../../raft/node/raft-node.js';
+
+/** Calls a server makes on the leader (over the server RPC port). */
+export interface LeaderRpc {
+  apply(leaderAddress: string, command: Uint8Array): Promise<{ index: number; outcome: FsmOutcome }>;
+  /** The leader's commit index; with `consistent`, after it has confirmed its leadership. */
+  readIndex(leaderAddress: string, consistent: boolean): Promise<number>;
+}
+
+/** The slice of the Raft node the command log uses (tests substitute a fake). */
+export type RaftNodeLike = Pick<
+  RaftNode,
+  'propose' | 'readIndex' | 'waitApplied' | 'isLeader' | 'leaderAddress' | 'status' | 'membership'
+>;
+
+/** Consul's rpc_hold_timeout: how long a request waits for a leader during an election. */
+const HOLD_TIMEOUT_MS = 7_000;
+
+/**
+ * The catalog's command log on a server: writes go through Raft. On the leader a command is
+ * proposed directly; on a follower it is forwarded to the leader. During an election, requests
+ * wait (up to the hold timeout) for a new leader rather than fail at once.
+ */
+export class RaftCommandLog implements CommandLog {
+  constructor(
+    private readonly node: RaftNodeLike,
+    private readonly rpc: LeaderRpc,
+    private readonly clock: Clock,
+  ) {}
+
+  async propose(command: CatalogCommand): Promise<Applied> {
+    const data = encodeCommand(command);
+    const { index, outcome } = await this.withLeader(async (leader) => {
+      if (leader === 'self') {
+        const applied = await this.node.propose(data);
+        return { index: applied.index, outcome: applied.result as FsmOutcome };
+      }
+      return this.rpc.apply(leader, data);
+    });
+    if (outcome.error !== undefined) throw new AppError('BAD_REQUEST', outcome.error);
+    return { index, result: outcome.result };
+  }
+
+  /**
+   * On the leader (the server RPC handler): propose a forwarded command and return the FSM
+   * outcome as it is. The bytes came off the network, so they are decoded and checked first:
+   * whatever enters the log, every replica must be able to apply.
+   */
+  async applyAsLeader(data: Uint8Array): Promise<{ index: number; outcome: FsmOutcome }> {
+    checkForwardedCommand(data);
+    const applied = await this.node.propose(data);
+    return { index: applied.index, outcome: applied.result as FsmOutcome };
+  }
+
+  /** On the leader (the server RPC handler): a read point for a follower. */
+  async readIndexAsLeader(consistent: boolean): Promise<number> {
+    if (!this.node.isLeader()) throw new AppError('UNAVAILABLE', 'not the leader');
+    return consistent ? this.node.readIndex() : this.node.status().commit;
+  }
+
+  async barrier(consistency: ReadConsistency): Promise<void> {
+    if (consistency === 'stale') return;
+    const index = await this.withLeader(async (leader) => {
+      if (leader === 'self') return consistency === 'consistent' ? this.node.readIndex() : 0;
+      return this.rpc.readIndex(leader, consistency === 'consistent');
+    });
+    await this.node.waitApplied(index);
+  }
+
+  hasLeader(): boolean {
+    return this.node.status().leader !== '';
+  }
+
+  leaderAddress(): string {
+    return this.node.leaderAddress();
+  }
+
+  peers(): string[] {
+    return this.node.membership().servers.filter((s) => s.voter).map((s) => s.address);
+  }
+
+  lastContactMs(): number {
+    return this.node.status().lastContactMs;
+  }
+
+  /**
+   * Runs `fn` against the current leader, retrying while there is none or while the one we
+   * knew has just stepped down ("not the leader"), until the hold timeout.
+   */
+  private async withLeader<T>(fn: (leader: 'self' | string) => Promise<T>): Promise<T> {
+    const deadline = this.clock.monotonic() + HOLD_TIMEOUT_MS;
+    let delay = 20;
+    for (;;) {
+      const leader = this.node.isLeader() ? 'self' : this.node.leaderAddress();
+      if (leader) {
+        try {
+          return await fn(leader);
+        } catch (err) {
+          if (!retryable(err) || this.clock.monotonic() > deadline) throw err;
+        }
+      } else if (this.clock.monotonic() > deadline) {
+        throw new AppError('UNAVAILABLE', 'No cluster leader');
+      }
+      await sleep(this.clock, delay);
+      delay = Math.min(delay * 2, 500);
+    }
+  }
+}
+
+const COMMAND_TYPES = new Set(['register', 'deregister', 'kv', 'restore']);
+
+function checkForwardedCommand(data: Uint8Array): void {
+  let command: CatalogCommand;
+  try {
+    command = decodeCommand(data);
+  } catch (err) {
+    throw new AppError('BAD_REQUEST', `forwarded command does not decode: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (typeof command !== 'object' || command === null || !COMMAND_TYPES.has(command.type)) {
+    throw new AppError('BAD_REQUEST', 'forwarded command has an unknown type');
+  }
+  if (command.type === 'restore') validateStoreSnapshot(command.snapshot);
+}
+
+/**
+ * Errors that mean "the leader moved and the command certainly did not take effect", safe to
+ * retry against the next leader. An outcome-unknown failure (a timeout, a leader that lost
+ * office with the write in flight) is never retried: a CAS or a delete must not run twice.
+ */
+function retryable(err: unknown): boolean {
+  if (!isAppError(err) || err.code !== 'UNAVAILABLE') return false;
+  return /not the leader|not applied|No cluster leader|connection refused|unreachable/i.test(err.message);
+}

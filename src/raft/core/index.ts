@@ -1,0 +1,23 @@
+/**
+ * Public surface of the pure Raft core.
+ *
+ * Driver contract, per Ready, in this order:
+ * 1. persist: if `snapshot`, install it first (restore the FSM, reset the stored log to it);
+ *    then save `entries` (truncating any stored suffix from `entries[0].index`) and `hardState`,
+ *    fsync'd when `mustSync`. Ready N must be persisted before Ready N+1's messages are sent.
+ * 2. send `messages`. Only when the core is the leader (status().role === 'leader' after
+ *    ready()) may they be sent before step 1 finishes; otherwise after. A vote or an append
+ *    acknowledgement is always in the Ready that persists what it promises (or a later one).
+ * 3. apply `committed` in order (config entries included: the FSM skips or records them),
+ *    answer `readStates` once applied ≥ index, fail `droppedReads`.
+ * 4. advance(ready). Call ready() again only after that.
+ * Entries proposed are kept by reference: don't mutate a Uint8Array after proposing it.
+ */
+export * from './types.js';
+export { Raft } from './raft.js';
+export { bootstrapLog } from './bootstrap.js';
+export { defaultRaftConfig, validateRaftConfig } from './config.js';
+export {
+  applyMembershipChange, decodeMembership, encodeMembership, EMPTY_MEMBERSHIP, MembershipView, quorumIndex,
+  quorumSize, tryDecodeMembership,
+} from './membership.js';

@@ -1,0 +1,442 @@
+import type { Clock, Timer } from '../../shared/clock.js';
+import { AppError, errorMessage } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type {
+  Entry, Membership, MembershipChange, RaftCore, RaftMessage, RaftStatus, Ready, RestoredState, ServerId,
+  SnapshotMessage, SnapshotMeta,
+} from '../core/types.js';
+import { bootstrapLog, decodeMembership } from '../core/index.js';
+import type { LogStorage, SnapshotStore } from '../storage/types.js';
+import { PendingProposals, PendingReads } from './pending.js';
+import type { RaftStateMachine } from './state-machine.js';
+import type { RaftInbox, RaftTransport } from './transport.js';
+
+export interface RaftNodeOptions {
+  readonly id: ServerId;
+  /** This server's own RPC address, as the membership records it. */
+  readonly address: string;
+  /** Milliseconds per core tick. */
+  readonly tickMs: number;
+  /** Take a state-machine snapshot after this many applied entries (Consul: 8192)... */
+  readonly snapshotThreshold: number;
+  /** ...keeping this many entries behind it for followers slightly behind (Consul: 10240). */
+  readonly trailingLogs: number;
+}
+
+export interface RaftNodeDeps {
+  readonly options: RaftNodeOptions;
+  readonly storage: LogStorage;
+  readonly snapshots: SnapshotStore;
+  readonly transport: RaftTransport;
+  readonly fsm: RaftStateMachine;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Builds the core from what was read back from disk. */
+  readonly createCore: (restored: RestoredState) => RaftCore;
+}
+
+export interface RaftNodeStatus extends RaftStatus {
+  /** Index of the last entry applied to the state machine. */
+  readonly appliedIndex: number;
+  /** Milliseconds since a leader was last heard from (0 on the leader). */
+  readonly lastContactMs: number;
+  readonly lastSnapshotIndex: number;
+}
+
+/**
+ * The Raft driver: the only place where the pure core meets disks, sockets and time. Inputs
+ * (ticks, peer messages, proposals) go to the core at once; a single loop then drains the core's
+ * Ready batches in order — persist (one fsync for the whole batch), send, apply, advance. While a
+ * batch is being fsync'd, new proposals pile up in the core and leave together in the next one:
+ * that is the group commit.
+ */
+export class RaftNode implements RaftInbox {
+  private readonly pending = new PendingProposals();
+  private readonly reads = new PendingReads();
+  private readonly applyWaiters: { index: number; resolve: () => void }[] = [];
+  private appliedIndex = 0;
+  private appliedTerm = 0;
+  /** Role as of the last Ready handled: only a settled leader sends before its own fsync. */
+  private wasLeader = false;
+  private appliedMembership: Membership = { servers: [] };
+  private lastSnapshot: SnapshotMeta | null = null;
+  private snapshotting = false;
+  private processing = false;
+  private closed = false;
+  private fatal: Error | undefined;
+  private ticker: Timer | undefined;
+  private readSeq = 0;
+  private readonly statusListeners: ((status: RaftNodeStatus) => void)[] = [];
+
+  private constructor(
+    private readonly deps: RaftNodeDeps,
+    private core: RaftCore,
+  ) {}
+
+  /** Reads the durable state back, restores the state machine from the newest snapshot, starts ticking. */
+  static async open(deps: RaftNodeDeps): Promise<RaftNode> {
+    const stored = await deps.storage.open();
+    const snapshot = await deps.snapshots.latest();
+    if (snapshot) deps.fsm.restore(await deps.snapshots.read(snapshot));
+    // Entries the snapshot already covers are not replayed.
+    const entries = snapshot ? stored.entries.filter((e) => e.index > snapshot.index) : stored.entries;
+    const core = deps.createCore({ hardState: stored.hardState, snapshot, entries });
+    const node = new RaftNode(deps, core);
+    if (snapshot) {
+      node.appliedIndex = snapshot.index;
+      node.appliedTerm = snapshot.term;
+      node.appliedMembership = snapshot.membership;
+      node.lastSnapshot = snapshot;
+    }
+    node.ticker = deps.clock.setInterval(() => node.onTick(), deps.options.tickMs);
+    node.kick();
+    return node;
+  }
+
+  // ---- inputs ---------------------------------------------------------------------------------
+
+  /** Propose a command; resolves with the state machine's result once it is committed and applied here. */
+  propose(data: Uint8Array): Promise<{ index: number; result: unknown }> {
+    this.assertOpen();
+    const outcome = this.core.propose(data);
+    if (outcome !== 'accepted') return Promise.reject(proposeRefused(outcome));
+    const { lastIndex, term } = this.core.status();
+    const promise = new Promise<{ index: number; result: unknown }>((resolve, reject) =>
+      this.pending.add(lastIndex, term, { resolve, reject }),
+    );
+    this.kick();
+    return promise;
+  }
+
+  /** Leader only: a single-server membership change; resolves once the change is committed. */
+  async changeMembership(change: MembershipChange): Promise<void> {
+    this.assertOpen();
+    const outcome = this.core.proposeMembership(change);
+    if (outcome !== 'accepted') throw proposeRefused(outcome);
+    const { lastIndex, term } = this.core.status();
+    const done = new Promise<{ index: number; result: unknown }>((resolve, reject) =>
+      this.pending.add(lastIndex, term, { resolve, reject }),
+    );
+    this.kick();
+    await done;
+  }
+
+  /**
+   * Leader only: a linearizable read point. Resolves with an index once leadership has been
+   * confirmed by a quorum and the state machine has applied at least that index.
+   */
+  readIndex(): Promise<number> {
+    this.assertOpen();
+    const id = `r${++this.readSeq}`;
+    const promise = new Promise<number>((resolve, reject) => this.reads.add(id, { resolve, reject }));
+    if (this.core.readIndex(id) !== 'accepted') {
+      this.reads.dropped(id);
+      return Promise.reject(new AppError('UNAVAILABLE', 'not the leader'));
+    }
+    this.kick();
+    return promise;
+  }
+
+  /** Resolves once the state machine has applied `index` (a follower catching up to a read point). */
+  waitApplied(index: number): Promise<void> {
+    if (this.appliedIndex >= index) return Promise.resolve();
+    return new Promise((resolve) => this.applyWaiters.push({ index, resolve }));
+  }
+
+  transferLeadership(to: ServerId): void {
+    const outcome = this.core.transferLeadership(to);
+    if (outcome === 'not-leader') throw new AppError('UNAVAILABLE', 'not the leader');
+    if (outcome === 'unknown-server') throw new AppError('NOT_FOUND', `no server with ID "${to}" in the Raft configuration`);
+    this.kick();
+  }
+
+  /** Whether this server has any Raft state (a log, a vote, a snapshot): then it never bootstraps. */
+  hasState(): boolean {
+    const status = this.core.status();
+    return status.lastIndex > 0 || status.term > 0 || this.lastSnapshot !== null;
+  }
+
+  /**
+   * Write the first configuration (Raft's BootstrapCluster) and start from it. Refused when this
+   * server already has state — a data dir bootstraps once, ever.
+   */
+  async bootstrap(membership: Membership): Promise<boolean> {
+    this.assertOpen();
+    if (this.hasState()) return false;
+    while (this.processing) await new Promise((resolve) => setImmediate(resolve));
+    if (this.hasState()) return false;
+    const initial = bootstrapLog(membership);
+    // Hold the Ready loop: nothing the old, empty core does may reach the disk meanwhile.
+    this.processing = true;
+    try {
+      await this.deps.storage.save(initial.hardState, initial.entries, true);
+      this.core = this.deps.createCore({ hardState: initial.hardState, snapshot: null, entries: initial.entries });
+    } finally {
+      this.processing = false;
+    }
+    this.deps.logger.info({ servers: membership.servers.map((s) => s.address).join(',') }, 'bootstrapped the cluster');
+    if (membership.servers.length === 1 && membership.servers[0]!.id === this.deps.options.id) this.core.campaign();
+    this.kick();
+    return true;
+  }
+
+  /** Start an election now (a freshly bootstrapped single server). */
+  campaign(): void {
+    this.core.campaign();
+    this.kick();
+  }
+
+  deliver(message: RaftMessage): void {
+    if (this.closed || message.to !== this.deps.options.id) return;
+    this.core.step(message);
+    this.kick();
+  }
+
+  async receiveSnapshot(message: SnapshotMessage, data: AsyncIterable<Uint8Array>): Promise<void> {
+    this.assertOpen();
+    const sink = await this.deps.snapshots.create(message.snapshot);
+    try {
+      for await (const chunk of data) await sink.write(chunk);
+      await sink.commit();
+    } catch (err) {
+      await sink.abort().catch(() => undefined);
+      throw err;
+    }
+    this.deliver(message);
+  }
+
+  unreachable(address: string): void {
+    const server = this.core.status().membership.servers.find((s) => s.address === address);
+    if (server) this.core.reportUnreachable(server.id);
+  }
+
+  // ---- state ----------------------------------------------------------------------------------
+
+  status(): RaftNodeStatus {
+    const status = this.core.status();
+    return {
+      ...status,
+      appliedIndex: this.appliedIndex,
+      lastContactMs: status.role === 'leader' ? 0 : status.ticksSinceLeaderContact * this.deps.options.tickMs,
+      lastSnapshotIndex: this.lastSnapshot?.index ?? 0,
+    };
+  }
+
+  isLeader(): boolean {
+    return this.core.status().role === 'leader';
+  }
+
+  /** The leader's RPC address, '' when there is none known. */
+  leaderAddress(): string {
+    const { leader, membership } = this.core.status();
+    return membership.servers.find((s) => s.id === leader)?.address ?? '';
+  }
+
+  /** The membership of the applied state (what an operator sees as the configuration). */
+  membership(): Membership {
+    return this.appliedMembership;
+  }
+
+  /** Called after every Ready with the (possibly) changed status; the TUI and logs use it. */
+  onStatus(listener: (status: RaftNodeStatus) => void): void {
+    this.statusListeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.ticker?.cancel();
+    const err = new AppError('UNAVAILABLE', 'the server is shutting down');
+    this.pending.failAll(err);
+    this.reads.failAll(err);
+    // Let an in-flight persist finish so the log is not cut mid-batch.
+    while (this.processing) await new Promise((resolve) => setImmediate(resolve));
+    await this.deps.storage.close();
+  }
+
+  // ---- the Ready loop -------------------------------------------------------------------------
+
+  private onTick(): void {
+    if (this.closed) return;
+    this.core.tick();
+    this.kick();
+  }
+
+  /** Make sure the Ready loop runs soon; inputs that arrive meanwhile join the same batch. */
+  private kick(): void {
+    if (this.processing || this.closed || this.fatal) return;
+    this.processing = true;
+    setImmediate(() => void this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (!this.closed && this.core.hasReady()) await this.handle(this.core.ready());
+    } catch (err) {
+      // A failed fsync or an entry the state machine cannot apply: continuing could diverge
+      // from the other servers or acknowledge what is not durable. Stop this server's Raft.
+      this.fatal = err instanceof Error ? err : new Error(String(err));
+      this.deps.logger.error({ err: errorMessage(err) }, 'fatal error, this server stops taking part');
+      this.ticker?.cancel();
+      this.pending.failAll(new AppError('UNAVAILABLE', `raft stopped: ${errorMessage(err)}`));
+      this.reads.failAll(new AppError('UNAVAILABLE', `raft stopped: ${errorMessage(err)}`));
+    } finally {
+      this.processing = false;
+    }
+    if (!this.closed && !this.fatal && this.core.hasReady()) this.kick();
+  }
+
+  private async handle(ready: Ready): Promise<void> {
+    const { storage } = this.deps;
+    const isLeader = this.wasLeader && (ready.softState?.role ?? 'leader') === 'leader';
+    if (ready.snapshot) await this.installSnapshot(ready.snapshot);
+    const persist = ready.hardState || ready.entries.length > 0
+      ? storage.save(ready.hardState, ready.entries, ready.mustSync)
+      : undefined;
+    // A leader's appends may leave while its own fsync runs (it counts itself only after
+    // advance); anyone else's messages acknowledge what must first be durable.
+    if (isLeader) this.send(ready.messages);
+    await persist;
+    if (!isLeader) this.send(ready.messages);
+    this.applyCommitted(ready.committed);
+    for (const read of ready.readStates) this.reads.confirmed(read.id, read.index, this.appliedIndex);
+    for (const id of ready.droppedReads) this.reads.dropped(id);
+    this.core.advance(ready);
+    this.wasLeader = this.core.status().role === 'leader';
+    if (ready.softState) this.logRoleChange(ready);
+    if (this.statusListeners.length > 0) {
+      const status = this.status();
+      for (const listener of this.statusListeners) listener(status);
+    }
+    this.maybeSnapshot();
+  }
+
+  private send(messages: readonly RaftMessage[]): void {
+    if (messages.length === 0) return;
+    const servers = this.core.status().membership.servers;
+    for (const message of messages) {
+      const address = servers.find((s) => s.id === message.to)?.address;
+      if (!address) continue;
+      if (message.type === 'snapshot') void this.sendSnapshot(message, address);
+      else this.deps.transport.send(message, address);
+    }
+  }
+
+  private async sendSnapshot(message: SnapshotMessage, address: string): Promise<void> {
+    let ok = false;
+    try {
+      ok = await this.deps.transport.sendSnapshot(message, address, this.deps.snapshots.open(message.snapshot));
+    } catch (err) {
+      this.deps.logger.warn({ to: message.to, err: errorMessage(err) }, 'snapshot transfer failed');
+    }
+    if (this.closed) return;
+    this.core.reportSnapshot(message.to, ok);
+    this.kick();
+  }
+
+  private applyCommitted(entries: readonly Entry[]): void {
+    const { fsm } = this.deps;
+    for (const entry of entries) {
+      let result: unknown = undefined;
+      if (entry.kind === 'config') this.membershipApplied(decodeMembership(entry.data));
+      else if (entry.data.length > 0) result = fsm.apply(entry.index, entry.data);
+      this.appliedIndex = entry.index;
+      this.appliedTerm = entry.term;
+      this.pending.applied(entry.index, entry.term, result);
+    }
+    if (entries.length === 0) return;
+    this.reads.appliedThrough(this.appliedIndex);
+    this.releaseApplyWaiters();
+  }
+
+  private membershipApplied(next: Membership): void {
+    const kept = new Set(next.servers.map((s) => s.address));
+    for (const server of this.appliedMembership.servers) {
+      if (!kept.has(server.address)) this.deps.transport.forgetPeer?.(server.address);
+    }
+    this.appliedMembership = next;
+  }
+
+  private releaseApplyWaiters(): void {
+    if (this.applyWaiters.length === 0) return;
+    for (let i = this.applyWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.applyWaiters[i]!;
+      if (waiter.index > this.appliedIndex) continue;
+      this.applyWaiters.splice(i, 1);
+      waiter.resolve();
+    }
+  }
+
+  /** A leader's snapshot arrived (stored by receiveSnapshot): it replaces state machine and log. */
+  private async installSnapshot(meta: SnapshotMeta): Promise<void> {
+    this.deps.fsm.restore(await this.deps.snapshots.read(meta));
+    await this.deps.storage.resetTo(meta);
+    this.pending.skippedThrough(meta.index);
+    this.appliedIndex = meta.index;
+    this.appliedTerm = meta.term;
+    this.appliedMembership = meta.membership;
+    this.lastSnapshot = meta;
+    this.reads.appliedThrough(this.appliedIndex);
+    this.releaseApplyWaiters();
+    this.deps.logger.info({ index: meta.index, term: meta.term }, 'installed snapshot from the leader');
+  }
+
+  /**
+   * Past the threshold, snapshot the state machine (synchronously, so it is exactly the applied
+   * state), write it out in the background, then let the core and the log drop what it covers.
+   */
+  private maybeSnapshot(): void {
+    const { snapshotThreshold, trailingLogs } = this.deps.options;
+    const since = this.appliedIndex - (this.lastSnapshot?.index ?? 0);
+    if (this.snapshotting || since < snapshotThreshold || this.appliedIndex === 0) return;
+    const meta: SnapshotMeta = { index: this.appliedIndex, term: this.appliedTerm, membership: this.appliedMembership };
+    const data = this.deps.fsm.snapshot();
+    this.snapshotting = true;
+    void (async () => {
+      try {
+        const sink = await this.deps.snapshots.create(meta);
+        await sink.write(data);
+        await sink.commit();
+        if (this.closed) return;
+        this.lastSnapshot = meta;
+        this.core.compact(meta, trailingLogs);
+        await this.deps.storage.compact(meta.index - trailingLogs);
+        this.deps.logger.info({ index: meta.index, bytes: data.length }, 'snapshot taken');
+      } catch (err) {
+        this.deps.logger.warn({ err: errorMessage(err) }, 'snapshot failed; will retry');
+      } finally {
+        this.snapshotting = false;
+      }
+    })();
+  }
+
+  private logRoleChange(ready: Ready): void {
+    const soft = ready.softState!;
+    const { logger } = this.deps;
+    if (soft.role === 'leader') logger.info({ term: soft.term }, 'entering leader state');
+    else if (soft.role === 'candidate') logger.info({ term: soft.term }, 'entering candidate state');
+    else if (soft.role === 'follower' && soft.leader) logger.info({ leader: soft.leader, term: soft.term }, 'following leader');
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new AppError('UNAVAILABLE', 'the server is shutting down');
+    if (this.fatal) throw new AppError('UNAVAILABLE', `raft stopped: ${this.fatal.message}`);
+  }
+}
+
+function proposeRefused(outcome: string): AppError {
+  switch (outcome) {
+    case 'not-leader':
+      return new AppError('UNAVAILABLE', 'not the leader');
+    case 'transferring':
+      return new AppError('UNAVAILABLE', 'leadership is being transferred; retry shortly');
+    case 'config-pending':
+      return new AppError('UNAVAILABLE', 'a Raft configuration change is already in progress; retry shortly');
+    case 'invalid':
+      return new AppError('BAD_REQUEST', 'the Raft configuration change is not valid');
+    case 'too-large':
+      return new AppError('TOO_LARGE', 'the command is too large for one Raft entry');
+    default:
+      return new AppError('INTERNAL', `proposal refused: ${outcome}`);
+  }
+}

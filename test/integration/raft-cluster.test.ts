@@ -1,0 +1,133 @@
+// Three real server processes on 127.0.0.61-63 forming a Raft cluster with -bootstrap-expect:
+// writes through followers, SIGKILL of the leader, restart with the same data dir, catch-up by
+// snapshot, and a torn WAL tail repaired on start.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+
+const IPS = ['127.0.0.61', '127.0.0.62', '127.0.0.63'];
+const root = mkdtempSync(join(tmpdir(), 'roster-raft-'));
+const agents = new Map<string, AgentProcess>();
+const configFile = join(root, 'raft.json');
+// Small snapshot threshold so a server that misses a few hundred writes is sent a snapshot.
+writeFileSync(configFile, JSON.stringify({ raft_snapshot_threshold: 64, raft_trailing_logs: 16 }));
+
+function start(ip: string): Promise<AgentProcess> {
+  const n = ip.split('.').pop()!;
+  const args = ['-server', '-bootstrap-expect', '3', '-node', `s${n}`, '-data-dir', join(root, `s${n}`), '-retry-join', IPS[0]!, '-config-file', configFile];
+  return startAgentProcess(ip, args).then((agent) => {
+    agents.set(ip, agent);
+    return agent;
+  });
+}
+
+async function api(ip: string, path: string, init?: RequestInit): Promise<Response> {
+  return fetch(`http://${ip}:8500${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The leader's RPC address as `ip` sees it, once there is one. */
+const leaderSeenBy = (ip: string): Promise<string> =>
+  waitFor(`a leader seen by ${ip}`, async () => {
+    const leader = (await (await api(ip, '/v1/status/leader')).json()) as string;
+    return leader ? leader : undefined;
+  });
+
+async function put(ip: string, key: string, value: string): Promise<void> {
+  const res = await api(ip, `/v1/kv/${key}`, { method: 'PUT', body: value });
+  assert.equal(res.status, 200, await res.text());
+}
+
+async function get(ip: string, key: string, mode = ''): Promise<string | undefined> {
+  const res = await api(ip, `/v1/kv/${key}?raw${mode ? `&${mode}` : ''}`);
+  if (res.status === 404) return undefined;
+  assert.equal(res.status, 200);
+  return res.text();
+}
+
+describe('a 3-server Raft cluster', { timeout: 180_000 }, () => {
+  before(async () => {
+    await Promise.all(IPS.map(start));
+    await Promise.all(IPS.map(leaderSeenBy));
+  });
+
+  after(async () => {
+    for (const agent of agents.values()) await agent.stop('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('bootstraps once all three are in the pool, with every server a voter', async () => {
+    const peers = (await (await api(IPS[1]!, '/v1/status/peers')).json()) as string[];
+    assert.deepEqual([...peers].sort(), IPS.map((ip) => `${ip}:8300`).sort());
+    const leaders = await Promise.all(IPS.map(leaderSeenBy));
+    assert.equal(new Set(leaders).size, 1, 'all servers agree on the leader');
+  });
+
+  it('takes writes at a follower and serves them from every server, consistent reads included', async () => {
+    const leader = (await leaderSeenBy(IPS[0]!)).split(':')[0]!;
+    const follower = IPS.find((ip) => ip !== leader)!;
+    await put(follower, 'cluster/a', 'one');
+    for (const ip of IPS) assert.equal(await get(ip, 'cluster/a', 'consistent'), 'one');
+    for (const ip of IPS) assert.equal(await get(ip, 'cluster/a'), 'one');
+  });
+
+  it('survives SIGKILL of the leader: a new leader, nothing acknowledged lost, and the old one catches up on restart', async () => {
+    const oldLeader = (await leaderSeenBy(IPS[0]!)).split(':')[0]!;
+    for (let i = 0; i < 20; i++) await put(oldLeader, `before/${i}`, `v${i}`);
+    await agents.get(oldLeader)!.stop('SIGKILL');
+    const survivors = IPS.filter((ip) => ip !== oldLeader);
+    const newLeader = await waitFor('a new leader', async () => {
+      const seen = await leaderSeenBy(survivors[0]!);
+      return seen.startsWith(`${oldLeader}:`) ? undefined : seen;
+    });
+    assert.notEqual(newLeader.split(':')[0], oldLeader);
+    for (let i = 0; i < 20; i++) assert.equal(await get(survivors[1]!, `before/${i}`, 'consistent'), `v${i}`);
+    await put(survivors[0]!, 'after/kill', 'yes');
+
+    await start(oldLeader);
+    assert.equal(await waitFor('the restarted server to catch up', () => get(oldLeader, 'after/kill', 'stale')), 'yes');
+    assert.equal(await get(oldLeader, 'before/19', 'stale'), 'v19');
+  });
+
+  it('sends a snapshot to a server that missed more than the retained log', async () => {
+    const leader = (await leaderSeenBy(IPS[0]!)).split(':')[0]!;
+    const victim = IPS.find((ip) => ip !== leader)!;
+    await agents.get(victim)!.stop('SIGKILL');
+    // Enough writes to pass the threshold (64) several times over with 16 trailing entries kept.
+    for (let i = 0; i < 300; i++) await put(leader, `bulk/${i}`, `b${i}`);
+    const restarted = await start(victim);
+    assert.equal(await waitFor('the snapshot to arrive', () => get(victim, 'bulk/299', 'stale')), 'b299');
+    assert.equal(await get(victim, 'bulk/0', 'stale'), 'b0');
+    assert.match(restarted.logs(), /installed snapshot from the leader/);
+  });
+
+  it('repairs a torn last WAL record on start and catches up', async () => {
+    const leader = (await leaderSeenBy(IPS[0]!)).split(':')[0]!;
+    const victim = IPS.find((ip) => ip !== leader)!;
+    await put(leader, 'torn/before', 'x');
+    await waitFor('the write to reach the victim', () => get(victim, 'torn/before', 'stale'));
+    await agents.get(victim)!.stop('SIGKILL');
+    const walDir = join(root, `s${victim.split('.').pop()}`, 'raft', 'wal');
+    const segments = readdirSync(walDir).filter((f) => f.endsWith('.wal')).sort();
+    const last = join(walDir, segments.at(-1)!);
+    // Cut the last record in half, as a crash in the middle of a write would.
+    truncateSync(last, statSync(last).size - 7);
+    await put(leader, 'torn/after', 'y');
+    const restarted = await start(victim);
+    assert.equal(await waitFor('the repaired server to catch up', () => get(victim, 'torn/after', 'stale')), 'y');
+    assert.equal(await get(victim, 'torn/before', 'stale'), 'x');
+    assert.match(restarted.logs(), /torn/i);
+  });
+});

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { defaultRaftConfig, Raft } from '../../../../src/raft/core/index.js';
+import type { Membership, RaftMessage, SnapshotMessage } from '../../../../src/raft/core/types.js';
+import { RaftNode } from '../../../../src/raft/node/raft-node.js';
+import type { RaftStateMachine } from '../../../../src/raft/node/state-machine.js';
+import type { RaftTransport } from '../../../../src/raft/node/transport.js';
+import { MemoryLogStorage, MemorySnapshotStore } from '../../../../src/raft/storage/index.js';
+import { systemClock } from '../../../../src/shared/clock.js';
+import { isAppError } from '../../../../src/shared/errors.js';
+import { silentLogger } from '../../../../src/shared/logger.js';
+import { seededRandom } from '../../../../src/shared/random.js';
+
+/** A state machine that appends each command to a list (its snapshot is the list). */
+class ListMachine implements RaftStateMachine {
+  items: string[] = [];
+  apply(index: number, data: Uint8Array): unknown {
+    const item = new TextDecoder().decode(data);
+    this.items.push(item);
+    return `${item}@${index}`;
+  }
+  snapshot(): Uint8Array {
+    return new TextEncoder().encode(JSON.stringify(this.items));
+  }
+  restore(data: Uint8Array): void {
+    this.items = JSON.parse(new TextDecoder().decode(data)) as string[];
+  }
+}
+
+/** Delivers messages between in-process nodes by address, asynchronously; `down` addresses drop. */
+class MemoryNetwork {
+  readonly nodes = new Map<string, RaftNode>();
+  readonly down = new Set<string>();
+  transport(from: string): RaftTransport {
+    return {
+      send: (message: RaftMessage, address: string) => {
+        if (this.down.has(address) || this.down.has(from)) return;
+        setImmediate(() => this.nodes.get(address)?.deliver(message));
+      },
+      sendSnapshot: async (message: SnapshotMessage, address: string, data: AsyncIterable<Uint8Array>) => {
+        const target = this.nodes.get(address);
+        if (!target || this.down.has(address)) return false;
+        await target.receiveSnapshot(message, data);
+        return true;
+      },
+      close: async () => {},
+    };
+  }
+}
+
+interface TestNode {
+  id: string;
+  node: RaftNode;
+  fsm: ListMachine;
+  storage: MemoryLogStorage;
+}
+
+const opened: RaftNode[] = [];
+after(async () => {
+  for (const node of opened) await node.close();
+});
+
+async function openNode(net: MemoryNetwork, id: string, options: { storage?: MemoryLogStorage; snapshotThreshold?: number } = {}): Promise<TestNode> {
+  const fsm = new ListMachine();
+  const storage = options.storage ?? new MemoryLogStorage();
+  const node = await RaftNode.open({
+    options: { id, address: id, tickMs: 5, snapshotThreshold: options.snapshotThreshold ?? 1_000_000, trailingLogs: 4 },
+    storage,
+    snapshots: new MemorySnapshotStore(),
+    transport: net.transport(id),
+    fsm,
+    clock: systemClock,
+    logger: silentLogger(),
+    createCore: (restored) => new Raft(defaultRaftConfig(id), seededRandom([...id].reduce((h, c) => h * 31 + c.charCodeAt(0), 7)), restored),
+  });
+  net.nodes.set(id, node);
+  opened.push(node);
+  return { id, node, fsm, storage };
+}
+
+const membership = (ids: string[]): Membership => ({ servers: ids.map((id) => ({ id, address: id, voter: true })) });
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function cluster(ids: string[], options: { snapshotThreshold?: number } = {}): Promise<{ net: MemoryNetwork; nodes: TestNode[]; leader: () => TestNode }> {
+  const net = new MemoryNetwork();
+  const nodes = await Promise.all(ids.map((id) => openNode(net, id, options)));
+  for (const n of nodes) assert.equal(await n.node.bootstrap(membership(ids)), true);
+  const leader = () => nodes.find((n) => n.node.isLeader() && !net.down.has(n.id))!;
+  await until('a leader', () => leader() !== undefined);
+  return { net, nodes, leader };
+}
+
+describe('RaftNode (driver over the pure core)', () => {
+  it('a single bootstrapped server elects itself and applies proposals in order, returning the FSM result', async () => {
+    const { nodes } = await cluster(['a']);
+    const results = await Promise.all(['x', 'y', 'z'].map((s) => nodes[0]!.node.propose(bytes(s))));
+    assert.deepEqual(results.map((r) => r.result), results.map((r, i) => `${['x', 'y', 'z'][i]}@${r.index}`));
+    assert.deepEqual(nodes[0]!.fsm.items, ['x', 'y', 'z']);
+  });
+
+  it('replicates to every server of three and refuses proposals at a follower', async () => {
+    const { nodes, leader } = await cluster(['b1', 'b2', 'b3']);
+    await leader().node.propose(bytes('one'));
+    await until('all applied', () => nodes.every((n) => n.fsm.items.length === 1));
+    const follower = nodes.find((n) => n !== leader())!;
+    await assert.rejects(follower.node.propose(bytes('no')), (err) => isAppError(err) && /not the leader/.test(err.message));
+  });
+
+  it('group-commits: many concurrent proposals take far fewer fsyncs than entries', async () => {
+    const { leader } = await cluster(['c1', 'c2', 'c3']);
+    const storage = leader().storage;
+    const before = storage.syncs;
+    await Promise.all(Array.from({ length: 200 }, (_, i) => leader().node.propose(bytes(`p${i}`))));
+    assert.ok(storage.syncs - before < 100, `expected batching, got ${storage.syncs - before} fsyncs for 200 proposals`);
+  });
+
+  it('answers a read index only after the state machine has applied it', async () => {
+    const { leader } = await cluster(['d1', 'd2', 'd3']);
+    await leader().node.propose(bytes('w'));
+    const index = await leader().node.readIndex();
+    assert.ok(leader().node.status().appliedIndex >= index);
+    assert.ok(leader().fsm.items.includes('w'));
+  });
+
+  it('a read index cannot complete on a leader cut off from its quorum', async () => {
+    const { net, nodes, leader } = await cluster(['e1', 'e2', 'e3']);
+    const old = leader();
+    for (const n of nodes) if (n !== old) net.down.add(n.id);
+    const read = old.node.readIndex().then(() => 'confirmed', () => 'failed');
+    const outcome = await Promise.race([read, new Promise((r) => setTimeout(() => r('pending'), 300))]);
+    assert.notEqual(outcome, 'confirmed');
+  });
+
+  it('takes snapshots past the threshold and sends one to a server that fell behind', async () => {
+    const { net, nodes, leader } = await cluster(['f1', 'f2', 'f3'], { snapshotThreshold: 20 });
+    const lagging = nodes.find((n) => n !== leader())!;
+    net.down.add(lagging.id);
+    for (let i = 0; i < 60; i++) await leader().node.propose(bytes(`s${i}`));
+    assert.ok(leader().node.status().lastSnapshotIndex > 0, 'the leader took a snapshot');
+    net.down.delete(lagging.id);
+    await until('the lagging server to catch up', () => lagging.fsm.items.length === 60, 10_000);
+    assert.deepEqual(lagging.fsm.items, leader().fsm.items);
+    assert.ok(lagging.node.status().lastSnapshotIndex > 0, 'it caught up from a snapshot');
+  });
+
+  it('never bootstraps twice', async () => {
+    const { nodes } = await cluster(['g1']);
+    assert.equal(await nodes[0]!.node.bootstrap(membership(['g1', 'other'])), false);
+  });
+
+  it('restarts from its durable log with the state rebuilt', async () => {
+    const net = new MemoryNetwork();
+    const first = await openNode(net, 'h1');
+    await first.node.bootstrap(membership(['h1']));
+    await until('leader', () => first.node.isLeader());
+    for (const s of ['r1', 'r2']) await first.node.propose(bytes(s));
+    await first.node.close();
+    const again = await openNode(net, 'h1', { storage: first.storage.crashed() });
+    await until('re-elected and re-applied', () => again.node.isLeader() && again.fsm.items.length === 2);
+    assert.deepEqual(again.fsm.items, ['r1', 'r2']);
+  });
+
+  it('fails pending proposals when closed', async () => {
+    const { net, nodes, leader } = await cluster(['i1', 'i2', 'i3']);
+    const l = leader();
+    for (const n of nodes) if (n !== l) net.down.add(n.id);
+    const pending = assert.rejects(l.node.propose(bytes('never')), (err) => isAppError(err) && err.code === 'UNAVAILABLE');
+    await l.node.close();
+    await pending;
+  });
+});
