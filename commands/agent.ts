@@ -4,6 +4,7 @@ import { Command, Flags } from '@oclif/core';
 import { startAgent, type RunningAgent } from '../src/agent/start.js';
 import { loadAgentConfig, type AgentConfig, type ConfigNote } from '../src/config/index.js';
 import { startupLines } from '../src/config/summary.js';
+import { signalAction, type SignalledAgent } from '../src/agent/signals.js';
 import { errorMessage, isAppError } from '../src/shared/errors.js';
 import { createLogger, type Logger } from '../src/shared/logger.js';
 
@@ -19,7 +20,10 @@ each -config-file, each -config-dir (*.json, *.yaml, *.yml, alphabetical), then 
 Consul's JSON configuration keys, so Consul service definitions load unchanged. HCL is not read.
 
 -dev runs a single in-memory server bound to 127.0.0.1, for development. Otherwise -data-dir is
-required. SIGINT or SIGTERM stops the agent gracefully; a second signal exits at once.`;
+required. On SIGINT a client leaves the cluster gracefully, a server just stops
+(skip_leave_on_interrupt); on SIGTERM a client leaves, a server just stops (leave_on_terminate).
+A second signal exits at once. With -retry-max N, the agent exits with status 1 after N failed
+join attempts.`;
 
   static override examples = [
     { description: 'Development mode: one in-memory server on 127.0.0.1', command: '<%= config.bin %> agent -dev' },
@@ -51,6 +55,11 @@ required. SIGINT or SIGTERM stops the agent gracefully; a second signal exits at
     join: many('Alias of -retry-join (deprecated in Consul 1.15)'),
     'retry-join-wan': many('Address of a server in another datacenter to join over the WAN; repeatable'),
     'join-wan': many('Alias of -retry-join-wan'),
+    'retry-interval': Flags.string({ description: 'Time to wait between join attempts (default 30s)' }),
+    'retry-max': Flags.integer({ description: 'Join attempts before giving up and exiting with status 1 (default 0: retry forever)', min: 0 }),
+    'retry-interval-wan': Flags.string({ description: 'Time to wait between WAN join attempts (default 30s)' }),
+    'retry-max-wan': Flags.integer({ description: 'WAN join attempts before giving up and exiting with status 1 (default 0: retry forever)', min: 0 }),
+    rejoin: Flags.boolean({ description: 'Rejoin the cluster from the peer snapshot even after a graceful leave (rejoin_after_leave)' }),
     'dns-port': port('DNS port (default 8600; -1 disables)'),
     'http-port': port('HTTP API port (default 8500; -1 disables)'),
     'grpc-port': port('gRPC port (default -1, 8502 with -dev)'),
@@ -95,15 +104,18 @@ required. SIGINT or SIGTERM stops the agent gracefully; a second signal exits at
     }
     for (const line of startupLines(config, this.config.version, { http: agent.httpPort, dns: agent.dnsPort })) this.log(line);
 
-    const detach = this.stopOnSignals(agent, logger);
+    const detach = this.stopOnSignals(agent, config, logger);
     await agent.stopped;
     detach();
     if (pidFile) await rm(pidFile, { force: true });
-    this.exit(0);
+    this.exit((agent as RunningAgent & SignalledAgent).exitCode ?? 0);
   }
 
-  /** First SIGINT/SIGTERM: graceful stop. Second: exit now, as Consul does. */
-  private stopOnSignals(agent: RunningAgent, logger: Logger): () => void {
+  /**
+   * First SIGINT/SIGTERM: leave the cluster then stop, or just stop, as Consul's
+   * skip_leave_on_interrupt / leave_on_terminate say. Second: exit now, as Consul does.
+   */
+  private stopOnSignals(agent: RunningAgent & SignalledAgent, config: AgentConfig, logger: Logger): () => void {
     let caught = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (caught) {
@@ -111,8 +123,9 @@ required. SIGINT or SIGTERM stops the agent gracefully; a second signal exits at
         process.exit(1);
       }
       caught = true;
-      logger.info({ signal }, 'caught signal, stopping agent');
-      agent.stop('signal').catch((err: unknown) => {
+      const leave = signalAction(signal, config) === 'leave' && agent.leave ? () => agent.leave!() : undefined;
+      logger.info({ signal, leave: leave !== undefined }, leave ? 'caught signal, leaving the cluster' : 'caught signal, stopping agent');
+      (leave ? leave() : agent.stop('signal')).catch((err: unknown) => {
         logger.error({ err: errorMessage(err) }, 'agent did not stop cleanly');
         process.exit(1);
       });

@@ -15,6 +15,11 @@ export const DEFAULTS = {
   defaultQueryTime: '5m',
   maxQueryTime: '10m',
   kvMaxValueSize: 512 * 1024,
+  /** retry_interval and retry_interval_wan. */
+  retryInterval: '30s',
+  /** Consul's raft_snapshot_threshold and raft_trailing_logs defaults. */
+  raftSnapshotThreshold: 16_384,
+  raftTrailingLogs: 10_240,
 } as const;
 
 /**

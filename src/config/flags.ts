@@ -25,6 +25,13 @@ export interface AgentFlags {
   join?: string[];
   'retry-join-wan'?: string[];
   'join-wan'?: string[];
+  /** Durations, as Consul's: `30s`, `1m`. */
+  'retry-interval'?: string;
+  'retry-interval-wan'?: string;
+  'retry-max'?: number;
+  'retry-max-wan'?: number;
+  /** rejoin_after_leave. */
+  rejoin?: boolean;
   'dns-port'?: number;
   'http-port'?: number;
   'grpc-port'?: number;
@@ -61,11 +68,15 @@ const SCALAR_FLAGS = {
   'server-port': 'ports.server',
   'log-level': 'log_level',
   encrypt: 'encrypt',
+  'retry-interval': 'retry_interval',
+  'retry-interval-wan': 'retry_interval_wan',
+  'retry-max': 'retry_max',
+  'retry-max-wan': 'retry_max_wan',
 } as const satisfies Partial<Record<keyof AgentFlags, string>>;
 
 // Booleans count only when set: oclif reports an absent boolean flag as false, and a false
 // flag must not override "server": true from a file.
-const TRUE_FLAGS = { server: 'server', bootstrap: 'bootstrap', 'log-json': 'log_json' } as const;
+const TRUE_FLAGS = { server: 'server', bootstrap: 'bootstrap', 'log-json': 'log_json', rejoin: 'rejoin_after_leave' } as const;
 
 const LIST_FLAGS = [
   ['retry-join', 'retry_join'],

@@ -121,20 +121,33 @@ export function resolveConfig(merged: MergedConfig, ctx: ResolveContext): AgentC
   const nodeMeta = d.node_meta ?? {};
   if (Object.keys(nodeMeta).length > 64) throw configError(`${where('node_meta')}: at most 64 key/value pairs in total, got ${Object.keys(nodeMeta).length}`);
   noteDuplicateServices(d, where, note);
+  const role = resolveRole(d, dev, where, note);
   return {
     nodeName: resolveNodeName(d, ctx.hostname, where, note),
     nodeId: d.node_id ?? '',
     datacenter: d.datacenter ?? DEFAULTS.datacenter,
     domain: d.domain ?? DEFAULTS.domain,
     altDomain: d.alt_domain ?? '',
-    ...resolveRole(d, dev, where, note),
+    ...role,
     dev,
     dataDir: resolveDataDir(d, dev, where, note),
     ...resolveAddresses(d, dev),
     ports: resolvePorts(d, dev),
     encrypt: d.encrypt ?? '',
+    raft: {
+      snapshotThreshold: d.raft_snapshot_threshold ?? DEFAULTS.raftSnapshotThreshold,
+      trailingLogs: d.raft_trailing_logs ?? DEFAULTS.raftTrailingLogs,
+    },
     retryJoin: d.retry_join ?? [],
     retryJoinWan: d.retry_join_wan ?? [],
+    retryIntervalMs: parseDuration(d.retry_interval ?? DEFAULTS.retryInterval),
+    retryIntervalWanMs: parseDuration(d.retry_interval_wan ?? DEFAULTS.retryInterval),
+    retryMax: d.retry_max ?? 0,
+    retryMaxWan: d.retry_max_wan ?? 0,
+    rejoinAfterLeave: d.rejoin_after_leave ?? false,
+    // Consul: servers stay in the cluster on a signal unless told otherwise; clients leave.
+    leaveOnTerminate: d.leave_on_terminate ?? !role.server,
+    skipLeaveOnInterrupt: d.skip_leave_on_interrupt ?? role.server,
     logLevel: d.log_level ?? (dev ? 'debug' : 'info'),
     logJson: d.log_json ?? false,
     nodeMeta,

@@ -90,6 +90,8 @@ export const fileConfigSchema = z
     server: z.boolean(),
     bootstrap: z.boolean(),
     bootstrap_expect: count,
+    raft_snapshot_threshold: z.number().int().min(1, 'expected at least 1'),
+    raft_trailing_logs: count,
     data_dir: z.string(),
     bind_addr: address,
     advertise_addr: address.superRefine(
@@ -101,6 +103,13 @@ export const fileConfigSchema = z
     retry_join_wan: joinList,
     start_join: joinList,
     start_join_wan: joinList,
+    retry_interval: positiveDuration,
+    retry_interval_wan: positiveDuration,
+    retry_max: count,
+    retry_max_wan: count,
+    rejoin_after_leave: z.boolean(),
+    leave_on_terminate: z.boolean(),
+    skip_leave_on_interrupt: z.boolean(),
     log_level: logLevel,
     log_json: z.boolean(),
     node_meta: z.record(z.string(), z.string()).superRefine((meta, ctx) => {

@@ -54,8 +54,22 @@ export interface AgentConfig {
   ports: PortsConfig;
   /** Base64 gossip key (16, 24 or 32 bytes); '' = gossip in clear. */
   encrypt: string;
+  /** Consul's raft_snapshot_threshold / raft_trailing_logs: when to snapshot, what log to keep behind it. */
+  raft: { snapshotThreshold: number; trailingLogs: number };
   retryJoin: string[];
   retryJoinWan: string[];
+  /** Time between join attempts (Consul's retry_interval / retry_interval_wan, default 30s). */
+  retryIntervalMs: number;
+  retryIntervalWanMs: number;
+  /** Join attempts before giving up and exiting with status 1; 0 = forever (default). */
+  retryMax: number;
+  retryMaxWan: number;
+  /** Rejoin from the peer snapshot even after a graceful leave (-rejoin). */
+  rejoinAfterLeave: boolean;
+  /** SIGTERM leaves the cluster first (default: clients yes, servers no). */
+  leaveOnTerminate: boolean;
+  /** SIGINT does *not* leave the cluster (default: servers yes, clients no). */
+  skipLeaveOnInterrupt: boolean;
   logLevel: LogLevel;
   logJson: boolean;
   nodeMeta: Record<string, string>;

@@ -13,6 +13,16 @@ import { GossipWire } from './net/wire.js';
 
 export type MemberEvent = Extract<SwimEffect, { member: Member }>;
 
+/**
+ * The layer above the pool (serf) and its share of push-pull: memberlist's delegate
+ * LocalState / MergeRemoteState. Both are synchronous; bytes are opaque to the pool.
+ */
+export interface PushPullDelegate {
+  localState(join: boolean): Uint8Array | undefined;
+  /** `join`: the state came back from a join this pool started (not a peer's join). */
+  mergeRemoteState(state: Uint8Array, join: boolean): void;
+}
+
 export interface GossipPoolOptions {
   name: string;
   bindIp: string;
@@ -40,6 +50,10 @@ export class GossipPool {
   private timer: Timer | undefined;
   private closed = false;
   private readonly listeners: ((event: MemberEvent) => void)[] = [];
+  private readonly userListeners: ((body: Uint8Array, from: string) => void)[] = [];
+  private readonly leaveListeners: (() => void)[] = [];
+  private readonly closeHooks: (() => Promise<void>)[] = [];
+  private delegate: PushPullDelegate | undefined;
   /** Messages from peers that failed validation: counted and dropped, never thrown. */
   invalidMessages = 0;
 
@@ -90,6 +104,33 @@ export class GossipPool {
     this.listeners.push(listener);
   }
 
+  /** User messages from peers (serf's user events); the pool does not read them. */
+  onUserMessage(listener: (body: Uint8Array, from: string) => void): void {
+    this.userListeners.push(listener);
+  }
+
+  /** Spread a user message by piggyback with the core's retransmit limit. */
+  broadcast(body: Uint8Array): void {
+    if (this.closed) return;
+    this.swim.broadcastUser(body, this.options.clock.now());
+    this.flush();
+  }
+
+  /** The layer above's part of every push-pull, both ways. One delegate per pool. */
+  setPushPullDelegate(delegate: PushPullDelegate): void {
+    this.delegate = delegate;
+  }
+
+  /** Called as a graceful leave starts (serf's snapshot records it). */
+  onLeave(listener: () => void): void {
+    this.leaveListeners.push(listener);
+  }
+
+  /** Awaited by close(), before the sockets close (serf's snapshot flushes and syncs). */
+  onClose(hook: () => Promise<void>): void {
+    this.closeHooks.push(hook);
+  }
+
   /** Push-pull with each address; resolves to how many answered (Consul's "contacted N nodes"). */
   async join(addrs: readonly string[]): Promise<number> {
     this.swim.join(addrs, this.options.clock.now());
@@ -113,6 +154,7 @@ export class GossipPool {
 
   /** Graceful leave: announce it, keep gossiping for `propagateMs` so it spreads, then stop. */
   async leave(propagateMs: number): Promise<void> {
+    for (const listener of this.leaveListeners) listener();
     this.swim.leave(this.options.clock.now());
     this.flush();
     await sleep(this.options.clock, propagateMs);
@@ -123,6 +165,9 @@ export class GossipPool {
     if (this.closed) return;
     this.closed = true;
     this.timer?.cancel();
+    for (const hook of this.closeHooks) {
+      await hook().catch((err: unknown) => this.options.logger.warn({ err: errorMessage(err) }, 'gossip close hook failed'));
+    }
     await this.wire.close();
   }
 
@@ -130,6 +175,9 @@ export class GossipPool {
   private flush(): { to: string; answered: Promise<boolean> }[] {
     if (this.closed) return [];
     const pushPulls: { to: string; answered: Promise<boolean> }[] = [];
+    for (const { from, body } of this.swim.drainUserMessages()) {
+      for (const listener of this.userListeners) this.safely(() => listener(body, from));
+    }
     for (const effect of this.swim.drainEffects()) {
       // Push-pulls are tracked so join() can count the seeds that answered.
       if (effect.kind === 'push-pull') pushPulls.push({ to: effect.to, answered: this.pushPull(effect.to, effect.message) });
@@ -157,6 +205,25 @@ export class GossipPool {
     }
   }
 
+  /** A listener's bug must not stop the pool's loop. */
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.options.logger.warn({ err: errorMessage(err) }, 'gossip listener failed');
+    }
+  }
+
+  private withUserState<T extends { user?: Uint8Array }>(message: T, join: boolean): T {
+    const user = this.delegate?.localState(join);
+    return user ? { ...message, user } : message;
+  }
+
+  private mergeUserState(user: Uint8Array | undefined, join: boolean): void {
+    const delegate = this.delegate;
+    if (user && delegate) this.safely(() => delegate.mergeRemoteState(user, join));
+  }
+
   private parse(from: string, raw: unknown): ReturnType<typeof parseMessage> | undefined {
     try {
       return parseMessage(raw);
@@ -181,9 +248,11 @@ export class GossipPool {
         const message = this.parse(conn.remoteAddr, raw);
         if (!message) break;
         if (message.type === 'push-pull') {
+          // Only a join *we* started may skip old events (serf's ignoreOld), so a peer's join counts as none.
+          this.mergeUserState(message.user, false);
           const reply = this.swim.receiveStream(conn.remoteAddr, message, this.options.clock.now());
           this.flush();
-          if (reply) await conn.send(reply);
+          if (reply) await conn.send(this.withUserState(reply, false));
         } else if (message.type === 'ping' && message.target === this.options.name) {
           await conn.send({ type: 'ack', seqNo: message.seqNo });
         }
@@ -198,8 +267,9 @@ export class GossipPool {
 
   /** Outbound push-pull; resolves to whether the peer answered. */
   private async pushPull(to: string, message: PushPullMsg): Promise<boolean> {
-    const reply = await this.exchange(to, message);
+    const reply = await this.exchange(to, this.withUserState(message, message.join));
     if (!reply || reply.type !== 'push-pull-reply' || this.closed) return false;
+    this.mergeUserState(reply.user, message.join);
     this.swim.receiveStream(to, reply, this.options.clock.now());
     this.flush();
     return true;

@@ -41,7 +41,7 @@ export interface AgentSelfView {
  * local state and synced to the catalog, and reject with an AppError (BAD_REQUEST / NOT_FOUND)
  * on bad input.
  */
-export interface LocalAgentPort {
+export interface LocalAgentPort extends UserEventPort {
   self(): AgentSelfView;
   members(options: { wan: boolean }): MemberView[];
   /** Services registered on this agent, keyed by ID. */
@@ -65,4 +65,40 @@ export interface LocalAgentPort {
   leave(): Promise<void>;
   enableNodeMaintenance(reason: string): Promise<void>;
   disableNodeMaintenance(): Promise<void>;
+}
+
+/** A user event as `/v1/event/fire` and `/v1/event/list` show it (Consul's UserEvent). */
+export interface UserEventView {
+  ID: string;
+  Name: string;
+  /** Base64, or null when the event has no payload. */
+  Payload: string | null;
+  NodeFilter: string;
+  ServiceFilter: string;
+  TagFilter: string;
+  Version: number;
+  /** The gossip Lamport time it was received at; 0 in the fire response (not yet known). */
+  LTime: number;
+}
+
+/** `PUT /v1/event/fire/:name` as the agent receives it. Filters are regular expressions. */
+export interface UserEventRequest {
+  name: string;
+  payload: Uint8Array;
+  nodeFilter: string;
+  serviceFilter: string;
+  tagFilter: string;
+}
+
+/** What `/v1/event/*` needs from the local agent. */
+export interface UserEventPort {
+  /**
+   * Fires a user event into the LAN gossip pool. BAD_REQUEST for an invalid name or filter,
+   * TOO_LARGE over the user event size limit.
+   */
+  fireUserEvent(request: UserEventRequest): Promise<UserEventView>;
+  /** The recent events this agent received and whose filters matched it, oldest first. */
+  userEvents(): UserEventView[];
+  /** Resolves the next time an event is recorded (blocking `?index=` on the list). */
+  userEventsChanged(): Promise<void>;
 }

@@ -7,7 +7,8 @@
 import { estimateSize, type PacketMessage } from './messages.js';
 
 interface Entry {
-  key: string;
+  /** undefined: never invalidated by a newer message (user messages, deduplicated above us). */
+  key: string | undefined;
   message: PacketMessage;
   size: number;
   transmits: number;
@@ -22,8 +23,8 @@ export class BroadcastQueue {
   constructor(private readonly maxDepth: number) {}
 
   /** Queue a message about `key`, invalidating any older message about the same node. */
-  enqueue(key: string, message: PacketMessage): void {
-    this.entries = this.entries.filter((e) => e.key !== key);
+  enqueue(key: string | undefined, message: PacketMessage): void {
+    if (key !== undefined) this.entries = this.entries.filter((e) => e.key !== key);
     this.entries.push({ key, message, size: estimateSize(message), transmits: 0, id: this.nextId++ });
     if (this.entries.length > this.maxDepth) {
       // Shed the most-transmitted, oldest entries: they have done most of their spreading.

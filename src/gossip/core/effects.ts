@@ -1,4 +1,7 @@
-/** What the core asks its driver to do; drained with Swim.drainEffects(). */
+/**
+ * What the core asks its driver to do; drained with Swim.drainEffects(). User messages for the
+ * layer above are drained separately (Swim.drainUserMessages) so drivers without one ignore them.
+ */
 import type { PacketMessage, PushPullMsg } from './messages.js';
 import type { Member } from './types.js';
 

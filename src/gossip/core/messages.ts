@@ -14,6 +14,12 @@ export interface AliveMsg { type: 'alive'; name: string; addr: string; incarnati
 export interface SuspectMsg { type: 'suspect'; name: string; incarnation: number; from: string }
 /** `from === name` means the node announced its own graceful leave. */
 export interface DeadMsg { type: 'dead'; name: string; incarnation: number; from: string }
+/**
+ * An opaque message for the layer above the core (serf's user events, intents): the core
+ * spreads it by piggyback with the usual retransmit limit and hands what it receives up, but
+ * never reads `body`.
+ */
+export interface UserMsg { type: 'user'; body: Uint8Array }
 
 export interface PushPullState {
   name: string;
@@ -22,11 +28,12 @@ export interface PushPullState {
   state: MemberState;
   meta: Meta;
 }
-export interface PushPullMsg { type: 'push-pull'; join: boolean; states: PushPullState[] }
-export interface PushPullReplyMsg { type: 'push-pull-reply'; states: PushPullState[] }
+/** `user`: the upper layer's own state (memberlist's delegate LocalState), opaque to the core. */
+export interface PushPullMsg { type: 'push-pull'; join: boolean; states: PushPullState[]; user?: Uint8Array }
+export interface PushPullReplyMsg { type: 'push-pull-reply'; states: PushPullState[]; user?: Uint8Array }
 
 /** Messages carried in (compound) UDP packets. */
-export type PacketMessage = PingMsg | IndirectPingMsg | AckMsg | NackMsg | AliveMsg | SuspectMsg | DeadMsg;
+export type PacketMessage = PingMsg | IndirectPingMsg | AckMsg | NackMsg | AliveMsg | SuspectMsg | DeadMsg | UserMsg;
 /** Messages carried over a stream (push-pull). */
 export type StreamMessage = PushPullMsg | PushPullReplyMsg;
 export type Message = PacketMessage | StreamMessage;
@@ -42,6 +49,10 @@ export const MAX_ADDR_LENGTH = 262; // [ipv6]:port with room to spare
 /** memberlist's MetaMaxSize: node tags are capped at 512 bytes. */
 export const META_MAX_SIZE = 512;
 export const MAX_PUSH_PULL_STATES = 100_000;
+/** A user message must fit a UDP packet. */
+export const MAX_USER_MESSAGE_BYTES = 1400;
+/** The upper layer's push-pull state (serf: clocks and recent events). */
+export const MAX_USER_STATE_BYTES = 1024 * 1024;
 
 const STATES: readonly MemberState[] = ['alive', 'suspect', 'dead', 'left'];
 
@@ -92,6 +103,17 @@ function meta(o: Record<string, unknown>, key: string): Meta {
   return out;
 }
 
+function bytes(o: Record<string, unknown>, key: string, max: number): Uint8Array {
+  const v = o[key];
+  if (!(v instanceof Uint8Array)) fail(`${key} must be bytes`);
+  if (v.length > max) fail(`${key} exceeds ${max} bytes`);
+  return new Uint8Array(v);
+}
+
+function optionalBytes(o: Record<string, unknown>, key: string, max: number): { user?: Uint8Array } {
+  return o[key] === undefined || o[key] === null ? {} : { user: bytes(o, key, max) };
+}
+
 function state(o: Record<string, unknown>, key: string): MemberState {
   const v = o[key];
   if (typeof v !== 'string' || !(STATES as readonly string[]).includes(v)) fail(`${key} must be a member state`);
@@ -130,10 +152,12 @@ export function parseMessage(raw: unknown): Message {
     case 'push-pull': {
       const join = o['join'] ?? false;
       if (typeof join !== 'boolean') fail('join must be a boolean');
-      return { type: 'push-pull', join, states: states(o) };
+      return { type: 'push-pull', join, states: states(o), ...optionalBytes(o, 'user', MAX_USER_STATE_BYTES) };
     }
     case 'push-pull-reply':
-      return { type: 'push-pull-reply', states: states(o) };
+      return { type: 'push-pull-reply', states: states(o), ...optionalBytes(o, 'user', MAX_USER_STATE_BYTES) };
+    case 'user':
+      return { type: 'user', body: bytes(o, 'body', MAX_USER_MESSAGE_BYTES) };
     default:
       return fail(`unknown type ${JSON.stringify(String(o['type'])).slice(0, 40)}`);
   }
@@ -144,5 +168,7 @@ export function parseMessage(raw: unknown): Message {
  * and, unlike the real codec, needs nothing impure.
  */
 export function estimateSize(m: Message): number {
+  // Bytes would serialise as a JSON object of indexes; msgpack sends them as they are.
+  if (m.type === 'user') return m.body.length + 16;
   return JSON.stringify(m).length;
 }

@@ -9,7 +9,7 @@ import { BroadcastQueue } from './broadcast-queue.js';
 import type { SwimConfig } from './config.js';
 import type { MemberEventKind, SwimEffect } from './effects.js';
 import {
-  estimateSize, META_MAX_SIZE, metaSize, GossipMessageError,
+  estimateSize, META_MAX_SIZE, MAX_USER_MESSAGE_BYTES, metaSize, GossipMessageError,
   type AliveMsg, type DeadMsg, type PacketMessage, type PushPullMsg, type PushPullReplyMsg,
   type PushPullState, type StreamMessage, type SuspectMsg,
 } from './messages.js';
@@ -64,6 +64,7 @@ export class Swim {
   private readonly awareness: Awareness;
   private readonly broadcasts: BroadcastQueue;
   private effects: SwimEffect[] = [];
+  private userInbox: { from: string; body: Uint8Array }[] = [];
 
   private probeList: string[] = [];
   private probeIndex = 0;
@@ -150,6 +151,13 @@ export class Swim {
     return out;
   }
 
+  /** User messages received since the last drain, oldest first (for serf; opaque here). */
+  drainUserMessages(): { from: string; body: Uint8Array }[] {
+    const out = this.userInbox;
+    this.userInbox = [];
+    return out;
+  }
+
   // ---- inputs -------------------------------------------------------------------------------
 
   /** Do whatever is due at `now`: expire suspicions and relays, reap, advance the probe, gossip, push-pull. */
@@ -216,6 +224,11 @@ export class Swim {
       case 'dead':
         this.deadNode(msg, now);
         return;
+      case 'user':
+        // Bounded like the broadcast queue: a driver that never drains loses the oldest.
+        if (this.userInbox.length >= this.config.maxBroadcastQueue) this.userInbox.shift();
+        this.userInbox.push({ from: fromAddr, body: msg.body });
+        return;
     }
   }
 
@@ -253,6 +266,15 @@ export class Swim {
     if (!m || name === this.name || m.state !== 'dead') return false;
     this.deadNode({ type: 'dead', name, incarnation: m.incarnation, from: name }, now);
     return true;
+  }
+
+  /**
+   * Spread an opaque message for the layer above by piggyback, retransmitted like membership
+   * news (mult·log(n+1) times). The caller deduplicates: each call is a separate broadcast.
+   */
+  broadcastUser(body: Uint8Array, _now: number): void {
+    if (body.length > MAX_USER_MESSAGE_BYTES) throw new GossipMessageError(`user message exceeds ${MAX_USER_MESSAGE_BYTES} bytes`);
+    this.broadcasts.enqueue(undefined, { type: 'user', body: new Uint8Array(body) });
   }
 
   /** Replace our tags; a new incarnation makes the change win everywhere. */
