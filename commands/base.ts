@@ -10,7 +10,7 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(type
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 /** What a failure looks like to the user: one line on stderr, an exit status, a JSON body. */
-interface Failure {
+export interface Failure {
   exitCode: number;
   line: string | undefined;
   json: unknown;
@@ -25,7 +25,7 @@ function oneLineUsage(message: string, helpCommand: string): string {
   return `${lines.join(' ')} (see "${helpCommand} --help")`;
 }
 
-function describeFailure(err: unknown, helpCommand: string): Failure {
+export function describeFailure(err: unknown, helpCommand: string): Failure {
   if (err instanceof CommandExit) {
     return {
       exitCode: err.exitCode,

@@ -235,6 +235,8 @@ export function renderIndexPage(commands: readonly ManCommand[], ctx: ManContext
     bold(ctx.jsonEnvVar),
     roffEscape('When set to json, every command prints JSON as if --json were given.'),
     '.SH SEE ALSO',
+    // A list of long unbreakable names: justified, some lines cannot be adjusted (groff warns).
+    '.ad l',
     sorted.map((c) => `${bold(manFileName(ctx.bin, c.id).replace(/\.1$/, ''))}(1)`).join(', '),
   ];
   return `${lines.join('\n')}\n`;

@@ -1,4 +1,5 @@
 import { agentBaseUrl, DEFAULT_HTTP_ADDR } from './address.js';
+import { AppError } from '../shared/errors.js';
 import { ApiError, parseJson, send } from './transport.js';
 import type { ApiRequest } from './transport.js';
 import type {
@@ -9,6 +10,8 @@ import type {
   KvEntry,
   Member,
   NodeServices,
+  RaftConfiguration,
+  RaftPeerTarget,
   ServiceRegistration,
   TtlStatus,
 } from './types.js';
@@ -46,6 +49,14 @@ export interface ApiClient {
   catalogNodeServices(node: string): Promise<NodeServices | null>;
   catalogNodes(): Promise<CatalogNode[]>;
   catalogService(service: string): Promise<CatalogServiceInstance[]>;
+  /** The Raft servers, from the leader unless `stale`. */
+  raftConfiguration(options?: { stale?: boolean }): Promise<RaftConfiguration>;
+  removeRaftPeer(target: RaftPeerTarget): Promise<void>;
+  /** To `id`, or (undefined) to whichever other voter the server picks. */
+  transferLeader(id?: string): Promise<void>;
+  /** A snapshot archive (src/shared/snapshot-archive.ts), as the agent sent it. */
+  snapshotSave(options?: { stale?: boolean }): Promise<Uint8Array>;
+  snapshotRestore(archive: Uint8Array): Promise<void>;
 }
 
 /**
@@ -58,6 +69,8 @@ const seg = (value: string): string =>
 const kvPath = (key: string): string => `/v1/kv/${key.split('/').map(seg).join('/')}`;
 
 const flag = (on: boolean | undefined): string | undefined => (on ? '' : undefined);
+/** Snapshots move the whole catalog; allow far longer than a read. */
+const SNAPSHOT_TIMEOUT_MS = 5 * 60_000;
 const num = (value: number | undefined): string | undefined => (value === undefined ? undefined : String(value));
 
 export function createApiClient(options: ApiClientOptions = {}): ApiClient {
@@ -111,5 +124,20 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
       jsonOr<NodeServices | null>({ method: 'GET', path: `/v1/catalog/node-services/${seg(node)}` }, null),
     catalogNodes: () => json({ method: 'GET', path: '/v1/catalog/nodes' }),
     catalogService: (service) => json({ method: 'GET', path: `/v1/catalog/service/${seg(service)}` }),
+    raftConfiguration: (o = {}) => json({ method: 'GET', path: '/v1/operator/raft/configuration', query: { stale: flag(o.stale) } }),
+    removeRaftPeer: (target) =>
+      call({ method: 'DELETE', path: '/v1/operator/raft/peer', query: 'id' in target ? { id: target.id } : { address: target.address } }),
+    transferLeader: async (id) => {
+      // An election takes a few round trips; give it longer than a read.
+      const req = withTimeout({ method: 'POST', path: '/v1/operator/raft/transfer-leader', query: { id: id || undefined }, timeoutMs: Math.max(options.timeoutMs ?? 0, 60_000) });
+      const reply = parseJson<{ Success?: unknown }>(req, await send(baseUrl, req));
+      if (reply.Success !== true) throw new AppError('INTERNAL', 'Failed to transfer leadership: the server did not report success');
+    },
+    snapshotSave: async (o = {}) => {
+      const req = withTimeout({ method: 'GET', path: '/v1/snapshot', query: { stale: flag(o.stale) }, timeoutMs: Math.max(options.timeoutMs ?? 0, SNAPSHOT_TIMEOUT_MS) });
+      return (await send(baseUrl, req)).bytes;
+    },
+    snapshotRestore: (archive) =>
+      call({ method: 'PUT', path: '/v1/snapshot', body: { raw: archive }, timeoutMs: Math.max(options.timeoutMs ?? 0, SNAPSHOT_TIMEOUT_MS) }),
   };
 }

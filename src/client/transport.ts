@@ -4,7 +4,7 @@ import type { ErrorCode } from '../shared/errors.js';
 /** How long one API call may take, connect to last byte, unless the caller says otherwise. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-export type Method = 'GET' | 'PUT' | 'DELETE';
+export type Method = 'GET' | 'PUT' | 'DELETE' | 'POST';
 
 export interface ApiRequest {
   method: Method;
@@ -20,6 +20,8 @@ export interface ApiRequest {
 export interface ApiResponse {
   status: number;
   text: string;
+  /** The body as received, for answers that are not text (snapshot archives). */
+  bytes: Uint8Array;
 }
 
 /** A non-2xx answer from the agent. `status` is kept for callers that treat 404 as "absent". */
@@ -84,10 +86,13 @@ export async function send(baseUrl: string, request: ApiRequest): Promise<ApiRes
   }
   let status: number;
   let text: string;
+  let bytes: Uint8Array;
   try {
     const response = await fetch(url, init);
     status = response.status;
-    text = await response.text();
+    bytes = new Uint8Array(await response.arrayBuffer());
+    // What response.text() would give (UTF-8, a leading BOM dropped), without reading twice.
+    text = new TextDecoder().decode(bytes);
   } catch (err) {
     throw new AgentUnreachableError(baseUrl, describeNetworkFailure(err, timeoutMs));
   }
@@ -96,7 +101,7 @@ export async function send(baseUrl: string, request: ApiRequest): Promise<ApiRes
     const body = text.trim().replace(/\s*\n\s*/g, '; ');
     throw new ApiError(codeForStatus(status), body || `${request.method} ${request.path}: HTTP ${status}`, status);
   }
-  return { status, text };
+  return { status, text, bytes };
 }
 
 /** Parses a JSON body, naming the endpoint when the agent sent something else. */

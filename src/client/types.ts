@@ -80,3 +80,11 @@ export interface AgentSelf {
 }
 
 export type TtlStatus = 'pass' | 'warn' | 'fail';
+
+/** `/v1/operator/raft/configuration`: Consul's shape plus each server's `LastIndex`. */
+import type { RaftConfigurationView, RaftServerView } from '../http/operator-port.js';
+export type RaftConfiguration = RaftConfigurationView;
+export type RaftServer = RaftServerView;
+
+/** Which server `DELETE /v1/operator/raft/peer` removes: by Raft ID or by ip:port. */
+export type RaftPeerTarget = { id: string } | { address: string };

@@ -5,6 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Random } from '../shared/random.js';
 import type { LocalAgentPort } from './agent-port.js';
+import type { OperatorPort } from './operator-port.js';
 
 /** The HTTP server's slice of the agent configuration. */
 export interface HttpConfig {
@@ -32,6 +33,11 @@ export interface HttpDeps {
   logger: Logger;
   clock: Clock;
   random: Random;
+  /**
+   * The Raft operator surface (/v1/operator/raft/*, /v1/snapshot). Only server agents have one;
+   * without it those endpoints answer 500 "need a server agent".
+   */
+  operator?: OperatorPort;
 }
 
 /** One request as a handler sees it. */

@@ -2,9 +2,13 @@
 // and a small in-memory LocalAgentPort, and gives tests a fetch bound to it.
 import type { CommandLog } from '../../../src/catalog/command-log.js';
 import type { CheckRecord, ServiceRecord } from '../../../src/catalog/types.js';
-import type { AgentSelfView, LocalAgentPort, MemberView } from '../../../src/http/agent-port.js';
+import { AgentEvents } from '../../../src/agent/events.js';
+import type { AgentSelfView, LocalAgentPort, MemberView, UserEventRequest, UserEventView } from '../../../src/http/agent-port.js';
+import { encodeUserEvent } from '../../../src/gossip/serf/messages.js';
+import { checkUserEventSize, type SerfUserEvent } from '../../../src/gossip/serf/serf.js';
 import { startHttpServer } from '../../../src/http/server.js';
 import type { HttpConfig } from '../../../src/http/context.js';
+import type { OperatorPort } from '../../../src/http/operator-port.js';
 import { systemClock } from '../../../src/shared/clock.js';
 import type { CheckDefinition, ServiceDefinition } from '../../../src/shared/definitions.js';
 import { AppError, badRequest, notFound } from '../../../src/shared/errors.js';
@@ -19,6 +23,23 @@ export class FakeAgent implements LocalAgentPort {
   readonly calls: string[] = [];
   /** Set to make every method throw this (a misbehaving agent). */
   failWith: unknown;
+  /** Real user-event handling over a loopback bus: a fired event comes straight back. */
+  readonly eventListeners: ((event: SerfUserEvent) => void)[] = [];
+  private eventClock = 0;
+  readonly events = new AgentEvents({
+    serf: {
+      userEvent: (name, payload, coalesce) => {
+        checkUserEventSize(name, payload, encodeUserEvent({ ltime: this.eventClock, name, payload, coalesce }));
+        const event = { ltime: this.eventClock++, name, payload, coalesce };
+        for (const listener of this.eventListeners) listener(event);
+      },
+      onUserEvent: (listener) => this.eventListeners.push(listener),
+    },
+    nodeName: 'node1',
+    services: () => [...this.serviceMap.values()].map((s) => ({ Name: s.Service, Tags: s.Tags })),
+    random: seededRandom(11),
+    logger: silentLogger(),
+  });
 
   self(): AgentSelfView {
     this.maybeFail();
@@ -119,6 +140,19 @@ export class FakeAgent implements LocalAgentPort {
     this.checkMap.set('_node_maintenance', this.row({ CheckID: '_node_maintenance', Name: 'Node Maintenance Mode', Status: 'critical', Notes: reason, ServiceID: '', Type: '' }));
   }
 
+  async fireUserEvent(request: UserEventRequest): Promise<UserEventView> {
+    this.maybeFail();
+    return this.events.fire(request);
+  }
+
+  userEvents(): UserEventView[] {
+    return this.events.list();
+  }
+
+  userEventsChanged(): Promise<void> {
+    return this.events.changed();
+  }
+
   async disableNodeMaintenance(): Promise<void> {
     this.maybeFail();
     this.calls.push('maintenance off');
@@ -167,7 +201,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { config?: Partial<HttpConfig>; log?: (log: CommandLog) => CommandLog } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { config?: Partial<HttpConfig>; log?: (log: CommandLog) => CommandLog; operator?: OperatorPort } = {},
+): Promise<Harness> {
   const catalog = newCatalog();
   const agent = new FakeAgent();
   const server = await startHttpServer({
@@ -178,6 +214,7 @@ export async function startHarness(options: { config?: Partial<HttpConfig>; log?
     logger: silentLogger(),
     clock: systemClock,
     random: seededRandom(7),
+    ...(options.operator ? { operator: options.operator } : {}),
   });
   const base = `http://127.0.0.1:${server.port}`;
   const api = (path: string, init?: RequestInit): Promise<Response> => fetch(base + path, init);
