@@ -14,6 +14,8 @@ const LEADER_OWNED_SERVICES = new Set(['consul']);
 const LEADER_OWNED_CHECKS = new Set(['serfHealth']);
 
 const FULL_SYNC_INTERVAL_MS = 60_000;
+/** Consul's retry after a failed full sync (plus up to as much again of jitter). */
+const RETRY_FAILED_SYNC_MS = 15_000;
 
 function withoutIndexes<T extends object>(row: T, drop: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
@@ -45,6 +47,11 @@ export class AntiEntropy {
     },
   ) {}
 
+  /** Whether a sync could reach a leader now (a server agent waiting for its first election cannot). */
+  hasLeader(): boolean {
+    return this.deps.log.hasLeader();
+  }
+
   sync(): Promise<void> {
     if (this.queued) return this.queued;
     const run = this.chain.then(() => {
@@ -56,17 +63,25 @@ export class AntiEntropy {
     return run;
   }
 
-  /** Periodic full syncs, staggered by a random part of the interval as Consul does. */
+  /**
+   * Periodic full syncs, staggered by a random part of the interval as Consul does; a failed one
+   * (no leader yet, a server unreachable) is retried after 15 s plus jitter instead.
+   */
   start(): void {
-    const schedule = (): void => {
-      const delay = FULL_SYNC_INTERVAL_MS + this.deps.random.int(FULL_SYNC_INTERVAL_MS);
+    const schedule = (failed: boolean): void => {
+      const base = failed ? RETRY_FAILED_SYNC_MS : FULL_SYNC_INTERVAL_MS;
+      const delay = base + this.deps.random.int(base);
       this.timer = this.deps.clock.setTimeout(() => {
-        this.sync()
-          .catch((err) => this.deps.logger.warn({ err: errorMessage(err) }, 'anti-entropy sync failed'))
-          .finally(schedule);
+        this.sync().then(
+          () => schedule(false),
+          (err) => {
+            this.deps.logger.warn({ err: errorMessage(err) }, 'anti-entropy sync failed; retrying');
+            schedule(true);
+          },
+        );
       }, delay);
     };
-    schedule();
+    schedule(false);
   }
 
   stop(): void {

@@ -1,12 +1,13 @@
 import type { CatalogReader } from '../catalog/reader.js';
 import type { CheckRecord, HealthStatus, ServiceRecord } from '../catalog/types.js';
-import type { AgentSelfView, LocalAgentPort, MemberView } from '../http/agent-port.js';
+import type { AgentSelfView, LocalAgentPort, MemberView, UserEventRequest, UserEventView } from '../http/agent-port.js';
 import type { Clock } from '../shared/clock.js';
 import type { CheckDefinition, ServiceDefinition } from '../shared/definitions.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Random } from '../shared/random.js';
 import type { AntiEntropy } from './anti-entropy.js';
+import type { AgentEvents } from './events.js';
 import { checkRow, serviceRow, type NodeIdentity } from './catalog-rows.js';
 import { startMonitor } from './checks/runner.js';
 import type { CheckMonitor } from './checks/monitor.js';
@@ -28,6 +29,8 @@ export interface LocalAgentDeps {
   join: (address: string, options: { wan: boolean }) => Promise<number>;
   forceLeave: (node: string, options: { wan: boolean; prune: boolean }) => Promise<void>;
   leave: () => Promise<void>;
+  /** User events (`/v1/event/*`); without it, firing is refused and the list is empty. */
+  events?: AgentEvents;
   /** Called with the API-registered services and checks after each change (data-dir persistence). */
   persist?: (state: { services: ServiceDefinition[]; checks: CheckDefinition[] }) => void;
 }
@@ -89,7 +92,7 @@ export class LocalAgent implements LocalAgentPort {
     for (const check of definition.Checks) this.addCheck(check);
     this.fromConfig.delete(`service:${definition.ID}`);
     this.persist();
-    await this.deps.sync.sync();
+    await this.syncToCatalog();
   }
 
   /** Registers what config files define; unlike API registrations these are not persisted. */
@@ -103,14 +106,14 @@ export class LocalAgent implements LocalAgentPort {
       this.addCheck(check);
       this.fromConfig.add(`check:${check.CheckID}`);
     }
-    await this.deps.sync.sync();
+    await this.syncToCatalog();
   }
 
   async deregisterService(serviceId: string): Promise<void> {
     if (!this.deps.state.service(serviceId)) throw notFound(`Unknown service ID "${serviceId}". Ensure that the service ID is passed, not the service name.`);
     for (const id of this.deps.state.removeService(serviceId)) this.stopMonitor(id);
     this.persist();
-    await this.deps.sync.sync();
+    await this.syncToCatalog();
   }
 
   async registerCheck(definition: CheckDefinition): Promise<void> {
@@ -120,7 +123,7 @@ export class LocalAgent implements LocalAgentPort {
     this.addCheck(definition);
     this.fromConfig.delete(`check:${definition.CheckID}`);
     this.persist();
-    await this.deps.sync.sync();
+    await this.syncToCatalog();
   }
 
   async deregisterCheck(checkId: string): Promise<void> {
@@ -128,7 +131,7 @@ export class LocalAgent implements LocalAgentPort {
     this.stopMonitor(checkId);
     this.deps.state.removeCheck(checkId);
     this.persist();
-    await this.deps.sync.sync();
+    await this.syncToCatalog();
   }
 
   async updateTtlCheck(checkId: string, status: HealthStatus, output: string): Promise<void> {
@@ -137,7 +140,7 @@ export class LocalAgent implements LocalAgentPort {
     if (!(monitor instanceof TtlMonitor)) throw new AppError('BAD_REQUEST', `check "${checkId}" is not a TTL check`);
     monitor.touch();
     this.deps.state.setCheckStatus(checkId, status, output);
-    await this.deps.sync.sync();
+    await this.syncToCatalog();
   }
 
   join(address: string, options: { wan: boolean }): Promise<number> {
@@ -150,6 +153,37 @@ export class LocalAgent implements LocalAgentPort {
 
   forceLeave(node: string, options: { wan: boolean; prune: boolean }): Promise<void> {
     return this.deps.forceLeave(node, options);
+  }
+
+  async fireUserEvent(request: UserEventRequest): Promise<UserEventView> {
+    if (!this.deps.events) throw new AppError('UNAVAILABLE', 'user events are not available on this agent (no gossip pool)');
+    return this.deps.events.fire(request);
+  }
+
+  userEvents(): UserEventView[] {
+    return this.deps.events?.list() ?? [];
+  }
+
+  userEventsChanged(): Promise<void> {
+    return this.deps.events?.changed() ?? new Promise<void>(() => {});
+  }
+
+  /**
+   * Push local changes to the catalog now, so a registration is visible (DNS, catalog) when the
+   * call returns. Without a leader the change stays in local state and anti-entropy delivers it
+   * later — the agent API still accepts it, as Consul's does.
+   */
+  private async syncToCatalog(): Promise<void> {
+    if (!this.deps.sync.hasLeader()) {
+      this.deps.logger.debug('no cluster leader yet: catalog sync deferred until there is one');
+      return;
+    }
+    try {
+      await this.deps.sync.sync();
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'UNAVAILABLE') throw err;
+      this.deps.logger.warn({ err: err.message }, 'catalog sync deferred; anti-entropy will retry');
+    }
   }
 
   async enableNodeMaintenance(reason: string): Promise<void> {
@@ -177,12 +211,12 @@ export class LocalAgent implements LocalAgentPort {
         FailuresBeforeWarning: 0,
       });
     }
-    await this.deps.sync.sync();
+    await this.syncToCatalog();
   }
 
   async disableNodeMaintenance(): Promise<void> {
     this.deps.state.removeCheck(NODE_MAINTENANCE_CHECK);
-    await this.deps.sync.sync();
+    await this.syncToCatalog();
   }
 
   /** Stops every check; the agent is shutting down. */

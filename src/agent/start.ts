@@ -14,13 +14,12 @@ import { LocalAgent } from './local-agent.js';
 import { LocalState } from './local-state.js';
 import { loadNodeId } from './persist/node-id.js';
 import { LocalStateFile, type PersistedLocalState } from './persist/local-state-file.js';
-import { leavePropagateMs, retryJoin, startGossipPools, withPort } from './gossip.js';
+import { AgentEvents } from './events.js';
+import { leavePropagateMs, startGossipPools, startRetryJoins, withPort } from './gossip.js';
 import { memberView, selfTags, type SelfMemberInfo } from './membership.js';
 import { startRaftServer } from './server/raft-server.js';
 import { selfView } from './self-view.js';
 
-/** Consul's retry_interval default. */
-const RETRY_JOIN_INTERVAL_MS = 30_000;
 /** -dev waits this long for its one-voter Raft to elect itself before it reports started. */
 const DEV_LEADER_WAIT_MS = 5_000;
 
@@ -31,6 +30,10 @@ export interface RunningAgent {
   stop(reason: string): Promise<void>;
   /** Resolves once the agent has stopped, for whatever reason (signal, `leave`). */
   readonly stopped: Promise<void>;
+  /** Graceful leave, then stop (SIGINT/SIGTERM per skip_leave_on_interrupt / leave_on_terminate). */
+  leave(): Promise<void>;
+  /** 1 once the agent stopped because retry_max ran out; otherwise 0. */
+  readonly exitCode: number;
 }
 
 interface Closable {
@@ -101,10 +104,22 @@ export async function startAgent(
   raft.onLeadershipGained(() => duties.leadershipGained());
   gossip.lan.onEvent((event) => duties.memberChanged(memberView(event.member), event.kind === 'member-reap'));
   duties.start();
-  const joiner = retryJoin(gossip.lan, config.retryJoin, config.ports.serfLan, { clock, logger, intervalMs: RETRY_JOIN_INTERVAL_MS });
+  // Snapshot rejoin, -retry-join(-wan) with retry_interval/retry_max. Consul: when retry_max runs out, exit 1.
+  let exitCode = 0;
+  const joiner = startRetryJoins(gossip, config, { clock, logger, onGiveUp: () => ((exitCode = 1), void stop('retry join failed')) });
 
   const state = new LocalState();
+  const events = new AgentEvents({ serf: gossip.serf.lan, nodeName: config.nodeName, services: () => state.services(), random, logger: logger.child({ module: 'agent.events' }) });
   const sync = new AntiEntropy({ state, reader: store, log, node, logger, clock, random });
+  // A leader appearing (first election, or after a gap) is when deferred local changes can land.
+  let knewLeader = false;
+  raft.node.onStatus((status) => {
+    const knows = status.leader !== '';
+    if (knows && !knewLeader) {
+      sync.sync().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'anti-entropy sync on new leader failed'));
+    }
+    knewLeader = knows;
+  });
   let stopping: Promise<void> | undefined;
   let markStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (markStopped = resolve));
@@ -126,6 +141,7 @@ export async function startAgent(
         lastIndex: store.index(),
       }),
     members,
+    events,
     join: async (address, { wan }) => {
       const pool = wan ? gossip.wan : gossip.lan;
       if (!pool) throw new AppError('BAD_REQUEST', 'only servers are in the WAN pool');
@@ -204,6 +220,7 @@ export async function startAgent(
         logger: logger.child({ module: 'http' }),
         clock,
         random,
+        operator: raft.operator,
       });
       listeners.push(http);
       httpPort = http.port;
@@ -232,7 +249,16 @@ export async function startAgent(
       { node: config.nodeName, datacenter: config.datacenter, server: config.server, http: httpPort, dns: dnsPort },
       'agent started',
     );
-    return { httpPort, dnsPort, stop, stopped };
+    return {
+      httpPort,
+      dnsPort,
+      stop,
+      stopped,
+      leave: () => agent.leave(),
+      get exitCode() {
+        return exitCode;
+      },
+    };
   } catch (err) {
     await stop('start failed');
     throw err;

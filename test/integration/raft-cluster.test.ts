@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+import { roster, startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
 
 const IPS = ['127.0.0.61', '127.0.0.62', '127.0.0.63'];
 const root = mkdtempSync(join(tmpdir(), 'roster-raft-'));
@@ -15,13 +15,20 @@ const configFile = join(root, 'raft.json');
 // Small snapshot threshold so a server that misses a few hundred writes is sent a snapshot.
 writeFileSync(configFile, JSON.stringify({ raft_snapshot_threshold: 64, raft_trailing_logs: 16 }));
 
-function start(ip: string): Promise<AgentProcess> {
+function start(ip: string, expect = true): Promise<AgentProcess> {
   const n = ip.split('.').pop()!;
-  const args = ['-server', '-bootstrap-expect', '3', '-node', `s${n}`, '-data-dir', join(root, `s${n}`), '-retry-join', IPS[0]!, '-config-file', configFile];
+  const args = ['-server', ...(expect ? ['-bootstrap-expect', '3'] : []), '-node', `s${n}`, '-data-dir', join(root, `s${n}`), '-retry-join', IPS[0]!, '-retry-interval', '1s', '-config-file', configFile];
   return startAgentProcess(ip, args).then((agent) => {
     agents.set(ip, agent);
     return agent;
   });
+}
+
+/** The agents' last log lines, for a failure message. */
+function recentLogs(): string {
+  return [...agents.entries()]
+    .map(([ip, a]) => `--- ${ip} (exit ${String(a.child.exitCode ?? a.child.signalCode)})\n${a.logs().split('\n').filter((l) => !l.includes('[DEBUG]') && !l.includes('join: no address')).slice(-12).join('\n')}`)
+    .join('\n');
 }
 
 async function api(ip: string, path: string, init?: RequestInit): Promise<Response> {
@@ -33,7 +40,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   for (;;) {
     const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${recentLogs()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -59,7 +66,7 @@ async function get(ip: string, key: string, mode = ''): Promise<string | undefin
 
 describe('a 3-server Raft cluster', { timeout: 180_000 }, () => {
   before(async () => {
-    await Promise.all(IPS.map(start));
+    await Promise.all(IPS.map((ip) => start(ip)));
     await Promise.all(IPS.map(leaderSeenBy));
   });
 
@@ -111,6 +118,52 @@ describe('a 3-server Raft cluster', { timeout: 180_000 }, () => {
     assert.equal(await waitFor('the snapshot to arrive', () => get(victim, 'bulk/299', 'stale')), 'b299');
     assert.equal(await get(victim, 'bulk/0', 'stale'), 'b0');
     assert.match(restarted.logs(), /installed snapshot from the leader/);
+  });
+
+  it('lists the peers and hands leadership over on request', async () => {
+    const listed = await roster(['operator', 'raft', 'list-peers', '--http-addr', `${IPS[1]}:8500`]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /Node\s+ID\s+Address\s+State\s+Voter/);
+    assert.equal(listed.stdout.match(/\bleader\b/g)?.length, 1);
+    assert.equal(listed.stdout.match(/\btrue\b/g)?.length, 3, 'three voters');
+
+    const config = (await (await api(IPS[0]!, '/v1/operator/raft/configuration')).json()) as { Servers: { ID: string; Address: string; Leader: boolean }[] };
+    const target = config.Servers.find((s) => !s.Leader)!;
+    const moved = await roster(['operator', 'raft', 'transfer-leader', `-id=${target.ID}`, '--http-addr', `${IPS[2]}:8500`]);
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.equal(await waitFor('the transfer', async () => ((await leaderSeenBy(IPS[0]!)) === target.Address ? true : undefined)), true);
+  });
+
+  it('saves a snapshot and restores it through Raft on every server', async () => {
+    const file = join(root, 'backup.snap');
+    await put(IPS[0]!, 'snap/kept', 'old');
+    const saved = await roster(['snapshot', 'save', file, '--http-addr', `${IPS[1]}:8500`]);
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.match(saved.stdout, /Saved and verified snapshot to index \d+/);
+    await put(IPS[0]!, 'snap/kept', 'new');
+    await put(IPS[0]!, 'snap/later', 'x');
+    const restored = await roster(['snapshot', 'restore', file, '--http-addr', `${IPS[2]}:8500`]);
+    assert.equal(restored.code, 0, restored.stderr);
+    for (const ip of IPS) {
+      assert.equal(await get(ip, 'snap/kept', 'consistent'), 'old');
+      assert.equal(await get(ip, 'snap/later', 'consistent'), undefined);
+    }
+  });
+
+  it('adds a server that joins later as a non-voter, promotes it, and removes it when it leaves', async () => {
+    const late = '127.0.0.64';
+    await start(late, false);
+    const voters = async () => {
+      const config = (await (await api(IPS[0]!, '/v1/operator/raft/configuration')).json()) as { Servers: { Address: string; Voter: boolean }[] };
+      return config.Servers.filter((s) => s.Voter).map((s) => s.Address);
+    };
+    await waitFor('the late server to become a voter', async () => ((await voters()).includes(`${late}:8300`) ? true : undefined), 40_000);
+    assert.equal(await waitFor('it to catch up', () => get(late, 'cluster/a', 'stale')), 'one');
+
+    const left = await roster(['leave', '--http-addr', `${late}:8500`]);
+    assert.equal(left.code, 0, left.stderr);
+    await waitFor('the leaver to be removed', async () => ((await voters()).includes(`${late}:8300`) ? undefined : true), 30_000);
+    assert.equal((await voters()).length, 3);
   });
 
   it('repairs a torn last WAL record on start and catches up', async () => {

@@ -97,6 +97,7 @@ export async function startRaftServer(deps: RaftServerDeps): Promise<RaftServer>
     fsm: new ReplicatedCatalogFsm(deps.fsm),
     clock,
     logger,
+    resolveAddress: (id) => serverMembers(deps.members(), config.datacenter).find((s) => s.id === id)?.address,
     createCore: (restored) =>
       new Raft({ ...defaultRaftConfig(config.nodeId), electionTicks: ELECTION_TICKS, heartbeatTicks: HEARTBEAT_TICKS }, random, restored),
   });

@@ -33,6 +33,11 @@ export interface RaftNodeDeps {
   readonly logger: Logger;
   /** Builds the core from what was read back from disk. */
   readonly createCore: (restored: RestoredState) => RaftCore;
+  /**
+   * Where to reach a server the membership does not list yet — a new server answering a leader
+   * it has no configuration entry for. Servers learn each other's addresses from gossip.
+   */
+  readonly resolveAddress?: (id: ServerId) => string | undefined;
 }
 
 export interface RaftNodeStatus extends RaftStatus {
@@ -229,7 +234,8 @@ export class RaftNode implements RaftInbox {
   /** The leader's RPC address, '' when there is none known. */
   leaderAddress(): string {
     const { leader, membership } = this.core.status();
-    return membership.servers.find((s) => s.id === leader)?.address ?? '';
+    if (!leader) return '';
+    return membership.servers.find((s) => s.id === leader)?.address ?? this.deps.resolveAddress?.(leader) ?? '';
   }
 
   /** The membership of the applied state (what an operator sees as the configuration). */
@@ -306,7 +312,13 @@ export class RaftNode implements RaftInbox {
     if (ready.softState) this.logRoleChange(ready);
     if (this.statusListeners.length > 0) {
       const status = this.status();
-      for (const listener of this.statusListeners) listener(status);
+      for (const listener of this.statusListeners) {
+        try {
+          listener(status);
+        } catch (err) {
+          this.deps.logger.warn({ err: errorMessage(err) }, 'status listener failed');
+        }
+      }
     }
     this.maybeSnapshot();
   }
@@ -315,7 +327,7 @@ export class RaftNode implements RaftInbox {
     if (messages.length === 0) return;
     const servers = this.core.status().membership.servers;
     for (const message of messages) {
-      const address = servers.find((s) => s.id === message.to)?.address;
+      const address = servers.find((s) => s.id === message.to)?.address ?? this.deps.resolveAddress?.(message.to);
       if (!address) continue;
       if (message.type === 'snapshot') void this.sendSnapshot(message, address);
       else this.deps.transport.send(message, address);
