@@ -17,7 +17,7 @@ import { LocalStateFile, type PersistedLocalState } from './persist/local-state-
 import { AgentEvents } from './events.js';
 import { leavePropagateMs, startGossipPools, startRetryJoins, withPort } from './gossip.js';
 import { memberView, selfTags, type SelfMemberInfo } from './membership.js';
-import { startRaftServer } from './server/raft-server.js';
+import { startRole } from './role.js';
 import { selfView } from './self-view.js';
 
 /** -dev waits this long for its one-voter Raft to elect itself before it reports started. */
@@ -48,12 +48,6 @@ export async function startAgent(
   config: AgentConfig,
   deps: { logger: Logger; clock?: Clock; random?: Random },
 ): Promise<RunningAgent> {
-  if (!config.server) {
-    throw new AppError(
-      'CONFIG',
-      'client agents (without -server) are not available in this build yet; run a server ("roster agent -server -data-dir DIR -bootstrap-expect N") or "roster agent -dev"',
-    );
-  }
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? systemRandom;
   const logger = deps.logger;
@@ -64,29 +58,10 @@ export async function startAgent(
   const store = new StateStore();
   const node: NodeIdentity = { id: nodeId, name: config.nodeName, address, datacenter: config.datacenter, meta: config.nodeMeta };
   let lanMembers: () => ReturnType<typeof memberView>[] = () => [];
-  const raft = await startRaftServer({
-    config: {
-      nodeId,
-      datacenter: config.datacenter,
-      dev: config.dev,
-      bootstrap: config.bootstrap,
-      bootstrapExpect: config.bootstrapExpect,
-      dataDir: config.dataDir,
-      bindAddr: config.bindAddr,
-      advertiseAddr: address,
-      serverPort: config.ports.server,
-      snapshotThreshold: config.raft.snapshotThreshold,
-      trailingLogs: config.raft.trailingLogs,
-    },
-    fsm: new CatalogFsm(store),
-    members: () => lanMembers(),
-    clock,
-    random,
-    logger,
-  });
-  const log = raft.log;
+  const role = await startRole({ config, nodeId, fsm: new CatalogFsm(store), members: () => lanMembers(), clock, random, logger });
+  const log = role.log;
   const memberInfo: SelfMemberInfo = {
-    serverPort: raft.port,
+    serverPort: role.serverPort,
     datacenter: config.datacenter,
     nodeId,
     server: config.server,
@@ -94,14 +69,14 @@ export async function startAgent(
     bootstrapExpect: config.bootstrapExpect,
   };
   const gossip = await startGossipPools(config, selfTags(memberInfo), { clock, random, logger }).catch(async (err: unknown) => {
-    await raft.close();
+    await role.close();
     throw err;
   });
   lanMembers = () => gossip.lan.members().map(memberView);
   const members = ({ wan }: { wan: boolean }) => ((wan ? gossip.wan : gossip.lan)?.members() ?? []).map(memberView);
   // The leader turns gossip membership into catalog state.
-  const duties = new LeaderDuties({ log, reader: store, members: lanMembers, isLeader: () => raft.node.isLeader(), clock, logger });
-  raft.onLeadershipGained(() => duties.leadershipGained());
+  const duties = new LeaderDuties({ log, reader: store, members: lanMembers, isLeader: () => role.isLeader(), clock, logger });
+  role.onLeadershipGained(() => duties.leadershipGained());
   gossip.lan.onEvent((event) => duties.memberChanged(memberView(event.member), event.kind === 'member-reap'));
   duties.start();
   // Snapshot rejoin, -retry-join(-wan) with retry_interval/retry_max. Consul: when retry_max runs out, exit 1.
@@ -112,13 +87,8 @@ export async function startAgent(
   const events = new AgentEvents({ serf: gossip.serf.lan, nodeName: config.nodeName, services: () => state.services(), random, logger: logger.child({ module: 'agent.events' }) });
   const sync = new AntiEntropy({ state, reader: store, log, node, logger, clock, random });
   // A leader appearing (first election, or after a gap) is when deferred local changes can land.
-  let knewLeader = false;
-  raft.node.onStatus((status) => {
-    const knows = status.leader !== '';
-    if (knows && !knewLeader) {
-      sync.sync().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'anti-entropy sync on new leader failed'));
-    }
-    knewLeader = knows;
+  role.onLeaderKnown(() => {
+    sync.sync().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'anti-entropy sync on new leader failed'));
   });
   let stopping: Promise<void> | undefined;
   let markStopped!: () => void;
@@ -158,7 +128,7 @@ export async function startAgent(
       if (!pool?.forceLeave(node)) throw new AppError('NOT_FOUND', `agent: No node found with name '${node}'`);
     },
     leave: async () => {
-      await raft.leave();
+      await role.leave();
       const propagate = leavePropagateMs(config);
       await Promise.all([gossip.lan.leave(propagate), gossip.wan?.leave(propagate)]);
       // Answer the HTTP request first, then shut down (closing the server waits for it).
@@ -169,7 +139,7 @@ export async function startAgent(
   /** A -dev agent is its own leader within milliseconds; its own node is in the catalog before it says started. */
   async function waitForDevLeader(): Promise<void> {
     const deadline = clock.monotonic() + DEV_LEADER_WAIT_MS;
-    while (!raft.node.isLeader() && clock.monotonic() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (!role.isLeader() && clock.monotonic() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     duties.fullReconcile();
     await duties.settled();
   }
@@ -182,7 +152,7 @@ export async function startAgent(
       duties.stop();
       agent.stopChecks();
       await Promise.all([gossip.lan.close(), gossip.wan?.close()]);
-      await raft.close().catch((err) => logger.warn({ err: errorMessage(err) }, 'error closing the Raft server'));
+      await role.close().catch((err) => logger.warn({ err: errorMessage(err) }, 'error closing the server link'));
       for (const listener of listeners.reverse()) {
         await listener.close().catch((err) => logger.warn({ err: errorMessage(err) }, 'error closing listener'));
       }
@@ -220,7 +190,7 @@ export async function startAgent(
         logger: logger.child({ module: 'http' }),
         clock,
         random,
-        operator: raft.operator,
+        ...(role.operator ? { operator: role.operator } : {}),
       });
       listeners.push(http);
       httpPort = http.port;

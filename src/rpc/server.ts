@@ -4,7 +4,7 @@
  * own version byte (see the codecs).
  */
 import { createServer } from 'node:net';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { AppError, errorMessage } from '../shared/errors.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SERVER_PORT, joinHostPort } from './grpc-util.js';
@@ -46,6 +46,14 @@ export class RpcServer {
     this.rpc = new ServerRpcService({ logger: options.logger ?? silentLogger() });
   }
 
+  private readonly extraServices: { definition: ServiceDefinition; implementation: UntypedServiceImplementation }[] = [];
+
+  /** Host another service on the same port (e.g. the catalog stream); call before start(). */
+  addService(definition: ServiceDefinition, implementation: UntypedServiceImplementation): void {
+    if (this.server) throw new AppError('INTERNAL', 'services must be added before the rpc server starts');
+    this.extraServices.push({ definition, implementation });
+  }
+
   /** `ip:port` (the real port once started). */
   get address(): string {
     return joinHostPort(this.bindIp, this.boundPort);
@@ -73,6 +81,7 @@ export class RpcServer {
     });
     server.addService(this.raft.definition, this.raft.implementation);
     server.addService(this.rpc.definition, this.rpc.implementation);
+    for (const extra of this.extraServices) server.addService(extra.definition, extra.implementation);
     const wanted = this.address;
     try {
       // grpc-js logs its own bind failure to stderr ("No address added ..."); a plain listen

@@ -22,6 +22,9 @@ export type RaftNodeLike = Pick<
 
 /** Consul's rpc_hold_timeout: how long a request waits for a leader during an election. */
 const HOLD_TIMEOUT_MS = 7_000;
+/** withLeader's retry delay: doubling from the first to the last (an election takes ~0.5–1 s). */
+const RETRY_MIN_MS = 10;
+const RETRY_MAX_MS = 40;
 
 /**
  * The catalog's command log on a server: writes go through Raft. On the leader a command is
@@ -59,6 +62,29 @@ export class RaftCommandLog implements CommandLog {
     return { index: applied.index, outcome: applied.result as FsmOutcome };
   }
 
+  /**
+   * On any server (the handler of client agents' writes): checked like a forwarded command, then
+   * proposed here if this server leads, or passed on to the leader.
+   */
+  async applyFromClient(data: Uint8Array): Promise<{ index: number; outcome: FsmOutcome }> {
+    checkForwardedCommand(data);
+    return this.withLeader(async (leader) => {
+      if (leader === 'self') {
+        const applied = await this.node.propose(data);
+        return { index: applied.index, outcome: applied.result as FsmOutcome };
+      }
+      return this.rpc.apply(leader, data);
+    });
+  }
+
+  /** On any server (for client agents): the leader's read point, confirmed by a quorum when `consistent`. */
+  async readIndexFromClient(consistent: boolean): Promise<number> {
+    return this.withLeader(async (leader) => {
+      if (leader === 'self') return consistent ? this.node.readIndex() : this.node.status().commit;
+      return this.rpc.readIndex(leader, consistent);
+    });
+  }
+
   /** On the leader (the server RPC handler): a read point for a follower. */
   async readIndexAsLeader(consistent: boolean): Promise<number> {
     if (!this.node.isLeader()) throw new AppError('UNAVAILABLE', 'not the leader');
@@ -92,11 +118,13 @@ export class RaftCommandLog implements CommandLog {
 
   /**
    * Runs `fn` against the current leader, retrying while there is none or while the one we
-   * knew has just stepped down ("not the leader"), until the hold timeout.
+   * knew has just stepped down ("not the leader"), until the hold timeout. The retry delay
+   * backs off only to RETRY_MAX_MS: a request held through an election goes out soon after the
+   * new leader is known, not up to half a second later.
    */
   private async withLeader<T>(fn: (leader: 'self' | string) => Promise<T>): Promise<T> {
     const deadline = this.clock.monotonic() + HOLD_TIMEOUT_MS;
-    let delay = 20;
+    let delay = RETRY_MIN_MS;
     for (;;) {
       const leader = this.node.isLeader() ? 'self' : this.node.leaderAddress();
       if (leader) {
@@ -109,7 +137,7 @@ export class RaftCommandLog implements CommandLog {
         throw new AppError('UNAVAILABLE', 'No cluster leader');
       }
       await sleep(this.clock, delay);
-      delay = Math.min(delay * 2, 500);
+      delay = Math.min(delay * 2, RETRY_MAX_MS);
     }
   }
 }

@@ -5,6 +5,7 @@ import type { MemberView } from '../../http/agent-port.js';
 import { defaultRaftConfig, Raft } from '../../raft/core/index.js';
 import { RaftNode, type RaftNodeOptions } from '../../raft/node/raft-node.js';
 import { FileLogStorage, FileSnapshotStore, MemoryLogStorage, MemorySnapshotStore } from '../../raft/storage/index.js';
+import { catalogStreamDefinition, catalogStreamImplementation } from '../../rpc/catalog-stream.js';
 import { GrpcRaftTransport, RpcServer, ServerRpcClient } from '../../rpc/index.js';
 import type { Clock, Timer } from '../../shared/clock.js';
 import { errorMessage } from '../../shared/errors.js';
@@ -12,6 +13,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { Random } from '../../shared/random.js';
 import { Autopilot } from './autopilot.js';
 import { decideBootstrap } from './bootstrap.js';
+import { CatalogFeed } from './catalog-feed.js';
 import { RaftOperator } from './operator.js';
 import { RaftCommandLog } from './raft-log.js';
 import { registerServerRpc, rpcLeader, rpcOperatorForward, rpcPeerCount } from './rpc-handlers.js';
@@ -89,12 +91,26 @@ export async function startRaftServer(deps: RaftServerDeps): Promise<RaftServer>
     snapshotThreshold: config.snapshotThreshold,
     trailingLogs: config.trailingLogs,
   };
-  const node = await RaftNode.open({
+  // Client agents subscribe to this server's catalog stream; the feed sees every applied command.
+  const replicated = new ReplicatedCatalogFsm(deps.fsm);
+  const feed = new CatalogFeed(replicated, {
+    encodeState: () => replicated.snapshot(),
+    cluster: () => ({
+      leader: node.leaderAddress(),
+      peers: node.membership().servers.filter((s) => s.voter).map((s) => s.address),
+    }),
+    appliedIndex: () => node.status().appliedIndex,
+    clock,
+    logger,
+  });
+  rpcServer.addService(catalogStreamDefinition, catalogStreamImplementation((subscriber) => feed.subscribe(subscriber)));
+  // Read by the feed's closures, which run only once the node exists.
+  const node: RaftNode = await RaftNode.open({
     options,
     storage,
     snapshots,
     transport,
-    fsm: new ReplicatedCatalogFsm(deps.fsm),
+    fsm: feed,
     clock,
     logger,
     resolveAddress: (id) => serverMembers(deps.members(), config.datacenter).find((s) => s.id === id)?.address,
@@ -111,6 +127,7 @@ export async function startRaftServer(deps: RaftServerDeps): Promise<RaftServer>
   try {
     await rpcServer.start();
   } catch (err) {
+    feed.close();
     await node.close();
     throw err;
   }
@@ -194,6 +211,7 @@ export async function startRaftServer(deps: RaftServerDeps): Promise<RaftServer>
     async close() {
       timer.cancel();
       await housekeeping;
+      feed.close();
       await rpcServer.stop();
       await transport.close();
       rpcClient.close();

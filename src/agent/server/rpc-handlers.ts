@@ -6,6 +6,7 @@ import type { RaftNode } from '../../raft/node/raft-node.js';
 import type { ServerRpcClient, ServerRpcService } from '../../rpc/index.js';
 import { AppError } from '../../shared/errors.js';
 import type { OperatorForward, RaftOperator } from './operator.js';
+import type { ServerCalls } from '../client/client-log.js';
 import type { LeaderRpc, RaftCommandLog } from './raft-log.js';
 
 /**
@@ -21,6 +22,8 @@ const METHOD = {
   removePeer: 'Operator.RaftRemovePeer',
   transferLeader: 'Operator.RaftTransferLeader',
   snapshot: 'Operator.SnapshotSave',
+  clientApply: 'Catalog.Apply',
+  clientReadIndex: 'Catalog.ReadIndex',
 } as const;
 
 const packr = new Packr({ useRecords: false });
@@ -59,6 +62,12 @@ export function registerServerRpc(
   service.registerHandler(METHOD.apply, async (body) => {
     leaderOnly();
     return packr.pack(await log.applyAsLeader(body));
+  });
+  // Client agents call any server; it proposes (as leader) or passes the call on.
+  service.registerHandler(METHOD.clientApply, async (body) => packr.pack(await log.applyFromClient(body)));
+  service.registerJsonHandler(METHOD.clientReadIndex, async (payload) => {
+    const { consistent } = parse(readIndexRequest, payload, METHOD.clientReadIndex);
+    return { index: await log.readIndexFromClient(consistent) };
   });
   service.registerJsonHandler(METHOD.readIndex, async (payload) => {
     const { consistent } = parse(readIndexRequest, payload, METHOD.readIndex);
@@ -119,4 +128,19 @@ export function rpcOperatorForward(client: ServerRpcClient): OperatorForward {
 /** How many servers a peer's Raft configuration holds (bootstrap_expect's "existing cluster?" check). */
 export async function rpcPeerCount(client: ServerRpcClient, address: string): Promise<number> {
   return parse(peersAnswer, await client.callJson(address, METHOD.peers, {}, { timeoutMs: 2_000 }), METHOD.peers).count;
+}
+
+/** A client agent's calls on its server. */
+export function rpcServerCalls(client: ServerRpcClient): ServerCalls {
+  return {
+    async apply(server, command) {
+      const answer = await client.call(server, METHOD.clientApply, command, { timeoutMs: APPLY_TIMEOUT_MS });
+      const parsed = parse(applyAnswer, packr.unpack(answer), METHOD.clientApply);
+      const outcome: FsmOutcome = parsed.outcome.error === undefined ? { result: parsed.outcome.result } : { result: parsed.outcome.result, error: parsed.outcome.error };
+      return { index: parsed.index, outcome };
+    },
+    async readIndex(server, consistent) {
+      return parse(indexAnswer, await client.callJson(server, METHOD.clientReadIndex, { consistent }), METHOD.clientReadIndex).index;
+    },
+  };
 }

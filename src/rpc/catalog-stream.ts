@@ -1,0 +1,157 @@
+/**
+ * The catalog stream on the server port: a client agent subscribes to one server and receives a
+ * full snapshot of the catalog, then every applied command in log order, plus a heartbeat every
+ * second naming the leader. The client applies them to its own copy through the same FSM, so its
+ * DNS and HTTP reads are answered locally (stale by at most the replication lag, and exact after
+ * a read barrier).
+ *
+ * Wire: server-streaming `roster.catalog.v1.Catalog/Subscribe`; every response message is
+ * [version 1][msgpack frame]. A client that meets another version refuses the stream.
+ */
+import {
+  Client, credentials, Metadata, status, type ClientReadableStream, type ServerWritableStream, type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { Packr } from 'msgpackr';
+import { AppError } from '../shared/errors.js';
+import { bytesMethod, clientChannelOptions, DEFAULT_MAX_MESSAGE_BYTES } from './grpc-util.js';
+
+export const CATALOG_STREAM_VERSION = 1;
+const SUBSCRIBE_PATH = '/roster.catalog.v1.Catalog/Subscribe';
+
+export const catalogStreamDefinition: ServiceDefinition = {
+  Subscribe: bytesMethod(SUBSCRIBE_PATH, false, true),
+};
+
+/** Who leads and which servers vote, as the serving server knows it. */
+export interface ClusterView {
+  readonly leader: string;
+  readonly peers: readonly string[];
+}
+
+export type CatalogFrame =
+  | { readonly kind: 'snapshot'; readonly index: number; readonly data: Uint8Array; readonly cluster: ClusterView }
+  | { readonly kind: 'entries'; readonly entries: readonly (readonly [number, Uint8Array])[] }
+  | { readonly kind: 'heartbeat'; readonly index: number; readonly cluster: ClusterView };
+
+const packr = new Packr({ useRecords: false });
+
+export function encodeFrame(frame: CatalogFrame): Buffer {
+  const body = packr.pack(frame);
+  const out = Buffer.allocUnsafe(body.length + 1);
+  out[0] = CATALOG_STREAM_VERSION;
+  body.copy(out, 1);
+  return out;
+}
+
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isCluster = (v: unknown): v is ClusterView =>
+  typeof v === 'object' && v !== null && typeof (v as ClusterView).leader === 'string' &&
+  Array.isArray((v as ClusterView).peers) && (v as ClusterView).peers.every((p) => typeof p === 'string');
+
+/** Decodes and validates one frame from a server; anything malformed is a typed error. */
+export function decodeFrame(bytes: Uint8Array): CatalogFrame {
+  if (bytes[0] !== CATALOG_STREAM_VERSION) throw new AppError('BAD_REQUEST', `catalog stream: unsupported version ${String(bytes[0])}`);
+  let frame: unknown;
+  try {
+    frame = packr.unpack(bytes.subarray(1));
+  } catch (err) {
+    throw new AppError('BAD_REQUEST', 'catalog stream: frame is not valid msgpack', { cause: err });
+  }
+  const f = frame as Record<string, unknown>;
+  if (f?.kind === 'snapshot' && isIndex(f.index) && f.data instanceof Uint8Array && isCluster(f.cluster)) return f as unknown as CatalogFrame;
+  if (f?.kind === 'heartbeat' && isIndex(f.index) && isCluster(f.cluster)) return f as unknown as CatalogFrame;
+  if (f?.kind === 'entries' && Array.isArray(f.entries) && f.entries.every((e) => Array.isArray(e) && e.length === 2 && isIndex(e[0]) && e[1] instanceof Uint8Array)) {
+    return f as unknown as CatalogFrame;
+  }
+  throw new AppError('BAD_REQUEST', 'catalog stream: malformed frame');
+}
+
+/** A subscriber as the serving side sees it: write frames, learn when it goes away. */
+export interface CatalogSubscriber {
+  /** False when the stream's buffer is full (the subscriber is slow). */
+  write(frame: CatalogFrame): boolean;
+  end(): void;
+  onClose(listener: () => void): void;
+}
+
+/** The server half: hands each new subscriber to `subscribe`. */
+export function catalogStreamImplementation(subscribe: (subscriber: CatalogSubscriber) => void): UntypedServiceImplementation {
+  return {
+    Subscribe: (call: ServerWritableStream<Buffer, Buffer>) => {
+      let closed = false;
+      const listeners: (() => void)[] = [];
+      const close = (): void => {
+        if (closed) return;
+        closed = true;
+        for (const listener of listeners) listener();
+      };
+      call.on('cancelled', close);
+      call.on('close', close);
+      call.on('error', close);
+      subscribe({
+        write: (frame) => (closed ? false : call.write(encodeFrame(frame))),
+        end: () => {
+          if (!closed) call.end();
+          close();
+        },
+        onClose: (listener) => listeners.push(listener),
+      });
+    },
+  };
+}
+
+/** A running subscription (client side). */
+export interface CatalogSubscription {
+  cancel(): void;
+}
+
+/**
+ * Subscribes to `address`. Frames go to `onFrame` in order; `onEnd` is called once, with the
+ * reason, when the stream fails or the server ends it (the caller then picks another server).
+ */
+export function subscribeCatalog(
+  address: string,
+  handlers: { onFrame(frame: CatalogFrame): void; onEnd(reason: Error): void },
+  options: { maxMessageBytes?: number } = {},
+): CatalogSubscription {
+  const client = new Client(address, credentials.createInsecure(), clientChannelOptions(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES));
+  let ended = false;
+  const finish = (reason: Error): void => {
+    if (ended) return;
+    ended = true;
+    stream.cancel();
+    client.close();
+    handlers.onEnd(reason);
+  };
+  const stream: ClientReadableStream<Buffer> = client.makeServerStreamRequest(
+    SUBSCRIBE_PATH,
+    (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    (b: Buffer) => b,
+    Buffer.alloc(0),
+    new Metadata(),
+    {},
+  );
+  stream.on('data', (bytes: Buffer) => {
+    if (ended) return;
+    let frame: CatalogFrame;
+    try {
+      frame = decodeFrame(bytes);
+    } catch (err) {
+      finish(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    try {
+      handlers.onFrame(frame);
+    } catch (err) {
+      // A frame our state machine cannot apply: drop this server's stream, not the agent.
+      finish(new AppError('BAD_REQUEST', `catalog stream from ${address}: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  });
+  stream.on('error', (err: Error & { code?: number }) => {
+    if (err.code === status.CANCELLED && ended) return;
+    finish(new AppError('UNAVAILABLE', `catalog stream from ${address} failed: ${err.message}`));
+  });
+  stream.on('end', () => finish(new AppError('UNAVAILABLE', `catalog stream from ${address} ended`)));
+  return { cancel: () => finish(new AppError('UNAVAILABLE', 'cancelled')) };
+}
