@@ -14,6 +14,17 @@ const LEADER_OWNED_SERVICES = new Set(['consul']);
 const LEADER_OWNED_CHECKS = new Set(['serfHealth']);
 
 const FULL_SYNC_INTERVAL_MS = 60_000;
+
+/**
+ * Consul's ae.scaleFactor: clusters up to 128 nodes sync every interval (plus stagger); beyond
+ * that the interval grows by one step each time the cluster doubles, so the servers see a
+ * bounded rate of full syncs however many agents there are.
+ */
+export function syncScaleFactor(clusterSize: number): number {
+  const threshold = 128;
+  if (clusterSize <= threshold) return 1;
+  return Math.ceil(Math.log2(clusterSize) - Math.log2(threshold)) + 1;
+}
 /** Consul's retry after a failed full sync (plus up to as much again of jitter). */
 const RETRY_FAILED_SYNC_MS = 15_000;
 
@@ -44,6 +55,8 @@ export class AntiEntropy {
       logger: Logger;
       clock: Clock;
       random: Random;
+      /** Nodes in the LAN pool (for the interval's scale factor); 1 when unknown. */
+      clusterSize?: () => number;
     },
   ) {}
 
@@ -69,8 +82,10 @@ export class AntiEntropy {
    */
   start(): void {
     const schedule = (failed: boolean): void => {
+      const scale = syncScaleFactor(this.deps.clusterSize?.() ?? 1);
       const base = failed ? RETRY_FAILED_SYNC_MS : FULL_SYNC_INTERVAL_MS;
-      const delay = base + this.deps.random.int(base);
+      // The stagger (random part) scales with the cluster, as Consul's does.
+      const delay = base + this.deps.random.int(base * scale);
       this.timer = this.deps.clock.setTimeout(() => {
         this.sync().then(
           () => schedule(false),

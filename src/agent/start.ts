@@ -85,7 +85,7 @@ export async function startAgent(
 
   const state = new LocalState();
   const events = new AgentEvents({ serf: gossip.serf.lan, nodeName: config.nodeName, services: () => state.services(), random, logger: logger.child({ module: 'agent.events' }) });
-  const sync = new AntiEntropy({ state, reader: store, log, node, logger, clock, random });
+  const sync = new AntiEntropy({ state, reader: store, log, node, logger, clock, random, clusterSize: () => gossip.lan.members().length });
   // A leader appearing (first election, or after a gap) is when deferred local changes can land.
   role.onLeaderKnown(() => {
     sync.sync().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'anti-entropy sync on new leader failed'));
