@@ -4,7 +4,7 @@ import { Command, Flags } from '@oclif/core';
 import { startAgent, type RunningAgent } from '../src/agent/start.js';
 import { loadAgentConfig, type AgentConfig, type ConfigNote } from '../src/config/index.js';
 import { startupLines } from '../src/config/summary.js';
-import { signalAction, type SignalledAgent } from '../src/agent/signals.js';
+import { reloadOnSighup, signalAction, type ReloadableAgent, type SignalledAgent } from '../src/agent/signals.js';
 import { errorMessage, isAppError } from '../src/shared/errors.js';
 import { createLogger, type Logger } from '../src/shared/logger.js';
 
@@ -22,8 +22,9 @@ Consul's JSON configuration keys, so Consul service definitions load unchanged. 
 -dev runs a single in-memory server bound to 127.0.0.1, for development. Otherwise -data-dir is
 required. On SIGINT a client leaves the cluster gracefully, a server just stops
 (skip_leave_on_interrupt); on SIGTERM a client leaves, a server just stops (leave_on_terminate).
-A second signal exits at once. With -retry-max N, the agent exits with status 1 after N failed
-join attempts.`;
+A second signal exits at once. SIGHUP (or "roster reload") reads the configuration files again and
+applies their service and check definitions. With -retry-max N, the agent exits with status 1 after
+N failed join attempts.`;
 
   static override examples = [
     { description: 'Development mode: one in-memory server on 127.0.0.1', command: '<%= config.bin %> agent -dev' },
@@ -72,23 +73,30 @@ join attempts.`;
     recursor: many('Upstream DNS server for names outside the domain; port 53 if none given; repeatable'),
     ui: Flags.boolean({ description: 'Accepted for Consul compatibility; roster has no web UI' }),
     'pid-file': Flags.string({ description: 'Write the agent process ID to this file' }),
+    'enable-script-checks': Flags.boolean({ description: 'Allow script checks (args) registered through the HTTP API and config files' }),
+    'enable-local-script-checks': Flags.boolean({ description: 'Allow script checks (args) defined in config files only' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Agent);
     const notes: ConfigNote[] = [];
     let config: AgentConfig;
+    const cwd = process.cwd();
     try {
-      config = await loadAgentConfig(flags, { cwd: process.cwd(), hostname: hostname(), onNote: (n) => notes.push(n) });
+      config = await loadAgentConfig(flags, { cwd, hostname: hostname(), onNote: (n) => notes.push(n) });
     } catch (err) {
       return this.failWith(err);
     }
     const logger = createLogger({ level: config.logLevel, json: config.logJson });
     for (const n of notes) logger[n.level]({ module: 'config' }, n.message);
+    // `roster reload` and SIGHUP read the same files again, with the same flags.
+    const loadConfig = () =>
+      loadAgentConfig(flags, { cwd, hostname: hostname(), onNote: (n) => logger[n.level]({ module: 'config' }, n.message) });
 
     let agent: RunningAgent;
     try {
-      agent = await startAgent(config, { logger });
+      const startDeps = { logger, loadConfig };
+      agent = await startAgent(config, startDeps);
     } catch (err) {
       if (!isAppError(err)) logger.debug({ err }, 'agent failed to start');
       return this.failWith(err);
@@ -105,8 +113,10 @@ join attempts.`;
     for (const line of startupLines(config, this.config.version, { http: agent.httpPort, dns: agent.dnsPort })) this.log(line);
 
     const detach = this.stopOnSignals(agent, config, logger);
+    const detachReload = reloadOnSighup(agent as RunningAgent & ReloadableAgent, logger);
     await agent.stopped;
     detach();
+    detachReload();
     if (pidFile) await rm(pidFile, { force: true });
     this.exit((agent as RunningAgent & SignalledAgent).exitCode ?? 0);
   }

@@ -7,6 +7,12 @@ export interface LocalCheck {
   output: string;
 }
 
+/** What changed in local state: a service (ID), a check (ID), or both. */
+export interface LocalChange {
+  serviceId?: string;
+  checkId?: string;
+}
+
 /**
  * What this agent knows to be true of its own node: the services and checks registered on it.
  * It is authoritative for the node; anti-entropy makes the catalog agree with it.
@@ -14,6 +20,30 @@ export interface LocalCheck {
 export class LocalState {
   private readonly serviceMap = new Map<string, ServiceDefinition>();
   private readonly checkMap = new Map<string, LocalCheck>();
+  private readonly listeners = new Set<(change: LocalChange) => void>();
+
+  /** Calls `listener` after every change, synchronously; returns the unsubscribe function. */
+  subscribe(listener: (change: LocalChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves on the next change (alias checks of local services wait on it). */
+  watch(): { changed: Promise<void>; cancel(): void } {
+    let cancel!: () => void;
+    const changed = new Promise<void>((resolve) => {
+      const off = this.subscribe(() => {
+        off();
+        resolve();
+      });
+      cancel = () => void off();
+    });
+    return { changed, cancel };
+  }
+
+  private emit(change: LocalChange): void {
+    for (const listener of [...this.listeners]) listener(change);
+  }
 
   services(): ServiceDefinition[] {
     return [...this.serviceMap.values()].sort((a, b) => (a.ID < b.ID ? -1 : 1));
@@ -33,6 +63,7 @@ export class LocalState {
 
   addService(service: ServiceDefinition): void {
     this.serviceMap.set(service.ID, service);
+    this.emit({ serviceId: service.ID });
   }
 
   /** Removes a service and every check bound to it; returns the removed check IDs. */
@@ -45,17 +76,22 @@ export class LocalState {
         removed.push(checkId);
       }
     }
+    for (const checkId of removed) this.emit({ checkId, serviceId: id });
+    this.emit({ serviceId: id });
     return removed;
   }
 
   addCheck(definition: CheckDefinition): LocalCheck {
     const check: LocalCheck = { definition, status: definition.Status, output: '' };
     this.checkMap.set(definition.CheckID, check);
+    this.emit({ checkId: definition.CheckID });
     return check;
   }
 
   removeCheck(id: string): boolean {
-    return this.checkMap.delete(id);
+    const removed = this.checkMap.delete(id);
+    if (removed) this.emit({ checkId: id });
+    return removed;
   }
 
   /** Returns whether the status or output changed (so a sync is due). */
@@ -64,6 +100,7 @@ export class LocalState {
     if (!check || (check.status === status && check.output === output)) return false;
     check.status = status;
     check.output = output;
+    this.emit({ checkId: id });
     return true;
   }
 }

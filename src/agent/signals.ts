@@ -1,4 +1,5 @@
 import type { AgentConfig } from '../config/types.js';
+import type { Logger } from '../shared/logger.js';
 
 /**
  * What a signal does to a running agent, as Consul decides it: SIGINT leaves the cluster
@@ -23,4 +24,31 @@ export interface SignalledAgent {
   stop(reason: string): Promise<void>;
   leave?: () => Promise<void>;
   readonly exitCode?: number;
+}
+
+/** A running agent that can reload its configuration (`reload` is optional for older start.ts). */
+export interface ReloadableAgent {
+  reload?: () => Promise<void>;
+}
+
+/**
+ * SIGHUP reloads the configuration files, as Consul's does. Reloads never overlap (the agent
+ * queues them); a failed reload is logged and the agent keeps what it had. Returns the detach
+ * function.
+ */
+export function reloadOnSighup(
+  agent: ReloadableAgent,
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>,
+  proc: Pick<NodeJS.Process, 'on' | 'off'> = process,
+): () => void {
+  const onHup = (): void => {
+    if (!agent.reload) {
+      logger.warn('caught SIGHUP, but this agent cannot reload its configuration');
+      return;
+    }
+    logger.info('caught SIGHUP, reloading configuration');
+    agent.reload().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'configuration reload failed; keeping the current definitions'));
+  };
+  proc.on('SIGHUP', onHup);
+  return () => void proc.off('SIGHUP', onHup);
 }

@@ -34,6 +34,8 @@ export interface RunningAgent {
   leave(): Promise<void>;
   /** 1 once the agent stopped because retry_max ran out; otherwise 0. */
   readonly exitCode: number;
+  /** Re-reads the config files and applies their service and check definitions (SIGHUP, `roster reload`). */
+  reload(): Promise<void>;
 }
 
 interface Closable {
@@ -46,7 +48,7 @@ interface Closable {
  */
 export async function startAgent(
   config: AgentConfig,
-  deps: { logger: Logger; clock?: Clock; random?: Random },
+  deps: { logger: Logger; clock?: Clock; random?: Random; loadConfig?: () => Promise<AgentConfig> },
 ): Promise<RunningAgent> {
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? systemRandom;
@@ -123,6 +125,8 @@ export async function startAgent(
       return contacted;
     },
     ...(stateFile ? { persist: (saved: PersistedLocalState) => stateFile.save(saved) } : {}),
+    scriptChecks: { enableScriptChecks: config.enableScriptChecks, enableLocalScriptChecks: config.enableLocalScriptChecks },
+    ...(deps.loadConfig ? { reloadConfig: deps.loadConfig } : {}),
     forceLeave: async (node, { wan }) => {
       const pool = wan ? gossip.wan : gossip.lan;
       if (!pool?.forceLeave(node)) throw new AppError('NOT_FOUND', `agent: No node found with name '${node}'`);
@@ -167,8 +171,7 @@ export async function startAgent(
     await agent.loadConfigDefinitions(config.services, config.checks);
     if (stateFile) {
       const saved = stateFile.load((problem) => logger.warn(problem));
-      for (const service of saved.services) await agent.registerService(service, { replaceExistingChecks: false });
-      for (const check of saved.checks) await agent.registerCheck(check);
+      await agent.restorePersisted(saved);
     }
 
     let httpPort = -1;
@@ -225,6 +228,7 @@ export async function startAgent(
       stop,
       stopped,
       leave: () => agent.leave(),
+      reload: () => agent.reload(),
       get exitCode() {
         return exitCode;
       },

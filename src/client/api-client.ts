@@ -4,6 +4,7 @@ import { ApiError, parseJson, send } from './transport.js';
 import type { ApiRequest } from './transport.js';
 import type {
   AgentSelf,
+  AgentCheck,
   AgentService,
   CatalogNode,
   CatalogServiceInstance,
@@ -34,6 +35,13 @@ export interface ApiClient {
   join(address: string, options?: { wan?: boolean }): Promise<void>;
   forceLeave(node: string, options?: { wan?: boolean; prune?: boolean }): Promise<void>;
   leave(): Promise<void>;
+  /** Checks registered on the local agent, keyed by check ID. */
+  checks(): Promise<Record<string, AgentCheck>>;
+  /** Node maintenance on or off; `reason` only with enable. */
+  nodeMaintenance(enable: boolean, reason?: string): Promise<void>;
+  serviceMaintenance(serviceId: string, enable: boolean, reason?: string): Promise<void>;
+  /** Makes the agent read its configuration files again. */
+  reload(): Promise<void>;
   /** One entry, or null when the key does not exist. */
   kvGet(key: string): Promise<KvEntry | null>;
   /** Every entry under a prefix; empty when there are none. */
@@ -111,6 +119,12 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
       call({ method: 'PUT', path: `/v1/agent/join/${seg(address)}`, query: { wan: o.wan ? '1' : undefined } }),
     // A graceful leave waits for gossip to spread the intent; give it longer than a read.
     leave: () => call({ method: 'PUT', path: '/v1/agent/leave', timeoutMs: Math.max(options.timeoutMs ?? 0, 60_000) }),
+    checks: () => json({ method: 'GET', path: '/v1/agent/checks' }),
+    nodeMaintenance: (enable, reason) =>
+      call({ method: 'PUT', path: '/v1/agent/maintenance', query: { enable: String(enable), reason: reason || undefined } }),
+    serviceMaintenance: (serviceId, enable, reason) =>
+      call({ method: 'PUT', path: `/v1/agent/service/maintenance/${seg(serviceId)}`, query: { enable: String(enable), reason: reason || undefined } }),
+    reload: () => call({ method: 'PUT', path: '/v1/agent/reload' }),
     kvGet: async (key) => (await jsonOr<KvEntry[]>({ method: 'GET', path: kvPath(key) }, []))[0] ?? null,
     kvList: (prefix) => jsonOr<KvEntry[]>({ method: 'GET', path: kvPath(prefix), query: { recurse: '' } }, []),
     kvKeys: (prefix, separator) =>

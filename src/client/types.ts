@@ -81,6 +81,17 @@ export interface AgentSelf {
 
 export type TtlStatus = 'pass' | 'warn' | 'fail';
 
+/** `/v1/agent/checks` value: only what the CLI reads is typed. */
+export interface AgentCheck {
+  CheckID: string;
+  Name: string;
+  Status: string;
+  Notes: string;
+  Output: string;
+  ServiceID: string;
+  [field: string]: unknown;
+}
+
 /** `/v1/operator/raft/configuration`: Consul's shape plus each server's `LastIndex`. */
 import type { RaftConfigurationView, RaftServerView } from '../http/operator-port.js';
 export type RaftConfiguration = RaftConfigurationView;

@@ -42,6 +42,8 @@ export interface AgentFlags {
   'log-json'?: boolean;
   encrypt?: string;
   recursor?: string[];
+  'enable-script-checks'?: boolean;
+  'enable-local-script-checks'?: boolean;
   /** Accepted for Consul compatibility; roster has no UI. */
   ui?: boolean;
   /** Handled by the command, not configuration. */
@@ -76,7 +78,14 @@ const SCALAR_FLAGS = {
 
 // Booleans count only when set: oclif reports an absent boolean flag as false, and a false
 // flag must not override "server": true from a file.
-const TRUE_FLAGS = { server: 'server', bootstrap: 'bootstrap', 'log-json': 'log_json', rejoin: 'rejoin_after_leave' } as const;
+const TRUE_FLAGS = {
+  server: 'server',
+  bootstrap: 'bootstrap',
+  'log-json': 'log_json',
+  rejoin: 'rejoin_after_leave',
+  'enable-script-checks': 'enable_script_checks',
+  'enable-local-script-checks': 'enable_local_script_checks',
+} as const;
 
 const LIST_FLAGS = [
   ['retry-join', 'retry_join'],

@@ -38,8 +38,6 @@ const IGNORED_KEYS: Record<string, [ConfigNote['level'], string]> = {
   'dns_config.max_stale': ['warn', 'roster does not bound DNS staleness'],
   'dns_config.use_cache': ['warn', 'roster answers DNS from its own state, not an agent cache'],
   'dns_config.cache_max_age': ['warn', 'roster answers DNS from its own state, not an agent cache'],
-  'dns_config.recursor_timeout': ['warn', 'roster uses its own recursor timeout'],
-  'dns_config.recursor_strategy': ['warn', 'roster asks recursors in order'],
 };
 
 /** Consul keys that mean something roster does not do. Loading them is an error, with this reason. */
@@ -51,7 +49,7 @@ const UNSUPPORTED_KEYS: Record<string, string> = {
   advertise_addr_ipv6: 'per-family advertise addresses are not supported; set advertise_addr',
   auto_config: 'auto-config is not supported',
   auto_encrypt: 'auto-encrypt is not supported',
-  auto_reload_config: 'configuration reload is not supported yet',
+  auto_reload_config: 'watching config files is not supported; run "roster reload" or send the agent SIGHUP',
   autopilot: 'autopilot settings are not configurable',
   audit: 'audit logging is not supported',
   ca_file: 'TLS is not supported',
@@ -65,8 +63,6 @@ const UNSUPPORTED_KEYS: Record<string, string> = {
   server_name: 'TLS is not supported',
   config_entries: 'config entries (service mesh) are not supported',
   connect: 'service mesh (connect) is not supported',
-  enable_script_checks: 'script checks are not supported; use TTL, HTTP or TCP checks',
-  enable_local_script_checks: 'script checks are not supported; use TTL, HTTP or TCP checks',
   encrypt_verify_incoming: 'gossip encryption modes are not configurable',
   encrypt_verify_outgoing: 'gossip encryption modes are not configurable',
   performance: 'performance tuning (raft_multiplier) is not configurable',

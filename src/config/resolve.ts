@@ -96,10 +96,13 @@ function resolveDns(d: LayerData): DnsConfig {
     onlyPassing: c.only_passing ?? false,
     udpAnswerLimit: c.udp_answer_limit ?? DEFAULTS.udpAnswerLimit,
     aRecordLimit: c.a_record_limit ?? 0,
-    enableTruncate: c.enable_truncate ?? false,
+    // Beyond Consul (issue #6): a cut reply says so, and clients retry over TCP.
+    enableTruncate: c.enable_truncate ?? true,
     enableAdditionalNodeMetaTxt: c.enable_additional_node_meta_txt ?? true,
     allowStale: c.allow_stale ?? true,
     recursors: d.recursors ?? [],
+    recursorTimeoutMs: parseDuration(c.recursor_timeout ?? '2s'),
+    recursorStrategy: c.recursor_strategy ?? 'sequential',
   };
 }
 
@@ -153,6 +156,8 @@ export function resolveConfig(merged: MergedConfig, ctx: ResolveContext): AgentC
     nodeMeta,
     services: d.services ?? [],
     checks: d.checks ?? [],
+    enableScriptChecks: d.enable_script_checks ?? false,
+    enableLocalScriptChecks: d.enable_local_script_checks ?? false,
     dns: resolveDns(d),
     defaultQueryTimeMs: parseDuration(d.default_query_time ?? DEFAULTS.defaultQueryTime),
     maxQueryTimeMs: parseDuration(d.max_query_time ?? DEFAULTS.maxQueryTime),

@@ -74,6 +74,8 @@ const dnsConfig = z
     enable_truncate: z.boolean(),
     enable_additional_node_meta_txt: z.boolean(),
     allow_stale: z.boolean(),
+    recursor_timeout: positiveDuration,
+    recursor_strategy: z.enum(['sequential', 'random']),
   })
   .partial()
   .strict();
@@ -120,6 +122,8 @@ export const fileConfigSchema = z
     services: z.array(z.unknown()),
     check: objectOrList,
     checks: z.array(z.unknown()),
+    enable_script_checks: z.boolean(),
+    enable_local_script_checks: z.boolean(),
     dns_config: dnsConfig,
     recursors: z.array(
       z

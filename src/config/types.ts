@@ -22,12 +22,17 @@ export interface DnsConfig {
   udpAnswerLimit: number;
   /** Instances that contribute A/AAAA answers (0 = all). */
   aRecordLimit: number;
-  /** Set TC when a reply was trimmed to fit. */
+  /** Set TC when a UDP reply was trimmed to fit (roster's default: true; Consul's: false). */
   enableTruncate: boolean;
   /** Node metadata as TXT records in the additional section. */
   enableAdditionalNodeMetaTxt: boolean;
   allowStale: boolean;
+  /** Upstream resolvers, `ip:port`, for names outside our zones. */
   recursors: string[];
+  /** How long one recursor has to answer, milliseconds (Consul's recursor_timeout, 2s). */
+  recursorTimeoutMs: number;
+  /** Ask recursors in the listed order, or in a random order per query. */
+  recursorStrategy: 'sequential' | 'random';
 }
 
 /**
@@ -75,6 +80,10 @@ export interface AgentConfig {
   nodeMeta: Record<string, string>;
   services: ServiceDefinition[];
   checks: CheckDefinition[];
+  /** Script checks from any source: the HTTP API and config files (enable_script_checks). */
+  enableScriptChecks: boolean;
+  /** Script checks from config files only (enable_local_script_checks). */
+  enableLocalScriptChecks: boolean;
   dns: DnsConfig;
   /** Blocking-query wait defaults, milliseconds. */
   defaultQueryTimeMs: number;

@@ -63,8 +63,18 @@ export interface LocalAgentPort extends UserEventPort {
   forceLeave(node: string, options: { wan: boolean; prune: boolean }): Promise<void>;
   /** Graceful leave, then the agent shuts down. */
   leave(): Promise<void>;
+  /** Node maintenance: a critical `_node_maintenance` check (idempotent; the first reason stays). */
   enableNodeMaintenance(reason: string): Promise<void>;
   disableNodeMaintenance(): Promise<void>;
+  /** Service maintenance: a critical `_service_maintenance:<id>` check. NOT_FOUND for an unknown service. */
+  enableServiceMaintenance(serviceId: string, reason: string): Promise<void>;
+  disableServiceMaintenance(serviceId: string): Promise<void>;
+  /**
+   * Reads the configuration files again and applies their service and check definitions.
+   * Resolves when applied; CONFIG when the files are invalid (nothing changes then),
+   * UNAVAILABLE when this agent cannot reload.
+   */
+  reload(): Promise<void>;
 }
 
 /** A user event as `/v1/event/fire` and `/v1/event/list` show it (Consul's UserEvent). */

@@ -12,7 +12,8 @@ import { parseDuration } from './duration.js';
 const CHECK_FIELDS = [
   'ID', 'CheckID', 'Name', 'ServiceID', 'Notes', 'Status', 'TTL', 'HTTP', 'Method', 'Header', 'Body',
   'TCP', 'Interval', 'Timeout', 'DeregisterCriticalServiceAfter', 'TLSSkipVerify', 'Args', 'ScriptArgs',
-  'GRPC', 'SuccessBeforePassing', 'FailuresBeforeCritical', 'FailuresBeforeWarning',
+  'GRPC', 'GRPCUseTLS', 'AliasNode', 'AliasService', 'DisableRedirects', 'Script',
+  'SuccessBeforePassing', 'FailuresBeforeCritical', 'FailuresBeforeWarning',
 ] as const;
 const SERVICE_FIELDS = [
   'ID', 'Name', 'Tags', 'Address', 'Port', 'Meta', 'TaggedAddresses', 'Weights', 'EnableTagOverride',
@@ -25,7 +26,7 @@ const SERVICE_FIELDS = [
  * ignored; any other unknown field is an error, which catches typos in definitions.
  */
 const IGNORED_FIELDS = new Set(
-  ['Connect', 'Proxy', 'SidecarService', 'Locality', 'TLSServerName', 'DisableRedirects', 'OutputMaxSize', 'Definition', 'Type', 'Node', 'CreateIndex', 'ModifyIndex', 'Datacenter', 'Output'].map((f) => f.toLowerCase()),
+  ['Connect', 'Proxy', 'SidecarService', 'Locality', 'TLSServerName', 'OutputMaxSize', 'Definition', 'Type', 'Node', 'CreateIndex', 'ModifyIndex', 'Datacenter', 'Output'].map((f) => f.toLowerCase()),
 );
 
 const fold = (key: string): string => key.replace(/_/g, '').toLowerCase();
@@ -86,6 +87,11 @@ const checkSchema = z.object({
   Args: z.array(z.string()).optional(),
   ScriptArgs: z.array(z.string()).optional(),
   GRPC: z.string().optional(),
+  GRPCUseTLS: z.boolean().default(false),
+  AliasNode: z.string().optional(),
+  AliasService: z.string().optional(),
+  DisableRedirects: z.boolean().default(false),
+  Script: z.string().optional(),
   SuccessBeforePassing: z.number().int().nonnegative().default(0),
   FailuresBeforeCritical: z.number().int().nonnegative().default(0),
   FailuresBeforeWarning: z.number().int().nonnegative().optional(),
@@ -109,7 +115,7 @@ const serviceSchema = z.object({
 });
 
 /** '' is a check whose status only the agent sets (maintenance mode), as Consul's empty Type. */
-export type CheckKind = 'ttl' | 'http' | 'tcp' | '';
+export type CheckKind = 'ttl' | 'http' | 'tcp' | 'script' | 'grpc' | 'alias' | '';
 
 export interface CheckDefinition {
   CheckID: string;
@@ -124,13 +130,30 @@ export interface CheckDefinition {
   Header: Record<string, string[]>;
   Body: string;
   TLSSkipVerify: boolean;
+  /** Follow no redirects: a 3xx answer is the result (critical). */
+  DisableRedirects: boolean;
   TCP: string;
+  /** Script check: the command and its arguments, run without a shell. */
+  Args: string[];
+  /** gRPC check: `host:port` or `host:port/service`. */
+  GRPC: string;
+  /** Alias check: the node (empty: this agent) and service ID whose health it mirrors. */
+  AliasNode: string;
+  AliasService: string;
   Interval: string;
   Timeout: string;
   DeregisterCriticalServiceAfter: string;
   SuccessBeforePassing: number;
   FailuresBeforeCritical: number;
   FailuresBeforeWarning: number;
+}
+
+/** Fields added after definitions were first persisted; older saved definitions lack them. */
+const LATER_CHECK_FIELDS = { DisableRedirects: false, Args: [], GRPC: '', AliasNode: '', AliasService: '' } as const;
+
+/** A check definition as saved by an older roster, completed with the defaults of newer fields. */
+export function upgradeCheckDefinition(saved: CheckDefinition): CheckDefinition {
+  return { ...LATER_CHECK_FIELDS, ...saved, Args: [...(saved.Args ?? [])] };
 }
 
 export interface ServiceDefinition {
@@ -147,6 +170,10 @@ export interface ServiceDefinition {
   SocketPath: string;
   Checks: CheckDefinition[];
 }
+
+/** Kinds that run on an interval (TTL and alias checks are driven from outside). */
+const INTERVAL_KINDS = new Set<CheckKind>(['http', 'tcp', 'script', 'grpc']);
+const KIND_LABEL: Record<CheckKind, string> = { ttl: 'TTL', http: 'HTTP', tcp: 'TCP', script: 'script', grpc: 'gRPC', alias: 'alias', '': 'maintenance' };
 
 function firstIssue(error: z.ZodError, where: string): DefinitionError {
   const issue = error.issues[0]!;
@@ -176,15 +203,30 @@ export function parseCheckDefinition(
   const parsed = checkSchema.safeParse(canonical(input, CHECK_FIELDS, where));
   if (!parsed.success) throw firstIssue(parsed.error, where);
   const c = parsed.data;
-  if (c.Args || c.ScriptArgs || c.GRPC) {
-    throw new DefinitionError(`${where}: script and gRPC checks are not supported; use TTL, HTTP or TCP`);
+  if (c.Script !== undefined) {
+    throw new DefinitionError(`${where}: Script (a shell command line) is not supported; give the command as Args, a list: ["/usr/local/bin/check", "--flag"]`);
   }
-  const kinds = [c.TTL && 'ttl', c.HTTP && 'http', c.TCP && 'tcp'].filter(Boolean) as CheckKind[];
+  if (c.GRPCUseTLS) {
+    throw new DefinitionError(`${where}: GRPCUseTLS: gRPC checks over TLS are not supported (roster has no TLS support); check a plaintext gRPC port`);
+  }
+  const args = c.Args ?? c.ScriptArgs;
+  if (args !== undefined && args.length === 0) throw new DefinitionError(`${where}: Args: a script check needs a command`);
+  const kinds = [
+    c.TTL && 'ttl',
+    c.HTTP && 'http',
+    c.TCP && 'tcp',
+    args && 'script',
+    c.GRPC && 'grpc',
+    (c.AliasService || c.AliasNode) && 'alias',
+  ].filter(Boolean) as CheckKind[];
   if (kinds.length !== 1) {
-    throw new DefinitionError(`${where}: a check needs exactly one of TTL, HTTP or TCP`);
+    throw new DefinitionError(`${where}: a check needs exactly one of TTL, HTTP, TCP, Args (script), GRPC or AliasService/AliasNode`);
   }
   const kind = kinds[0]!;
-  if (kind !== 'ttl' && !c.Interval) throw new DefinitionError(`${where}: ${kind.toUpperCase()} checks need an Interval`);
+  if (INTERVAL_KINDS.has(kind) && !c.Interval) throw new DefinitionError(`${where}: ${KIND_LABEL[kind]} checks need an Interval`);
+  if (kind === 'grpc' && !/^[^/]+:\d+(\/.*)?$/.test(c.GRPC!)) {
+    throw new DefinitionError(`${where}: GRPC: expected "host:port" or "host:port/service", got ${JSON.stringify(c.GRPC)}`);
+  }
   const suffix = service?.position === undefined ? '' : `:${service.position}`;
   const id = c.CheckID ?? c.ID ?? (service ? `service:${service.id}${suffix}` : c.Name);
   const name = c.Name ?? (service ? `Service '${service.name}' check` : undefined);
@@ -202,7 +244,12 @@ export function parseCheckDefinition(
     Header: c.Header,
     Body: c.Body,
     TLSSkipVerify: c.TLSSkipVerify,
+    DisableRedirects: c.DisableRedirects,
     TCP: c.TCP ?? '',
+    Args: args ?? [],
+    GRPC: c.GRPC ?? '',
+    AliasNode: c.AliasNode ?? '',
+    AliasService: c.AliasService ?? '',
     Interval: c.Interval ?? '',
     Timeout: c.Timeout ?? '',
     DeregisterCriticalServiceAfter: c.DeregisterCriticalServiceAfter ?? '',

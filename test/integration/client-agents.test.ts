@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 import { dig, roster, startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
 
 const SERVERS = ['127.0.0.121', '127.0.0.122', '127.0.0.123'];
@@ -33,18 +34,18 @@ function recentLogs(): string {
     .join('\n');
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${recentLogs()}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+/** The answers once there are some (undefined until then), from a single query. */
+const someAnswers = async (ip: string, name: string): Promise<string[] | undefined> => {
+  const got = await answers(ip, name);
+  return got.length ? got : undefined;
+};
 
 const answers = async (ip: string, name: string): Promise<string[]> =>
   (await dig([`@${ip}`, '-p', '8600', name, '+short', '+time=2', '+tries=1'])).split('\n').filter(Boolean).sort();
+
+/** Waits with the agents' recent logs in the failure message. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+  waitUntil(what, probe, { timeoutMs, intervalMs: 150, context: recentLogs });
 
 const api = (ip: string, path: string, init?: RequestInit) => fetch(`http://${ip}:8500${path}`, { ...init, signal: AbortSignal.timeout(20_000) });
 
@@ -85,7 +86,7 @@ describe('client agents and servers', { timeout: 180_000 }, () => {
     const registered = await roster(['services', 'register', '--http-addr', `${APP2}:8500`, file]);
     assert.equal(registered.code, 0, registered.stderr);
     for (const ip of [APP1, SERVERS[1]!]) {
-      assert.deepEqual(await waitFor(`web in DNS at ${ip}`, async () => ((await answers(ip, 'web.service.consul')).length ? answers(ip, 'web.service.consul') : undefined)), [APP2]);
+      assert.deepEqual(await waitFor(`web in DNS at ${ip}`, () => someAnswers(ip, 'web.service.consul')), [APP2]);
     }
   });
 
@@ -116,9 +117,6 @@ describe('client agents and servers', { timeout: 180_000 }, () => {
     assert.deepEqual(await answers(APP1, 'api.service.consul'), [APP1], "app1's own service is untouched");
 
     await start(APP2, false);
-    assert.deepEqual(
-      await waitFor('web back in DNS after the restart', async () => ((await answers(APP1, 'web.service.consul')).length ? answers(APP1, 'web.service.consul') : undefined)),
-      [APP2],
-    );
+    assert.deepEqual(await waitFor('web back in DNS after the restart', () => someAnswers(APP1, 'web.service.consul')), [APP2]);
   });
 });

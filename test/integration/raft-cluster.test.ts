@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 import { roster, startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
 
 const IPS = ['127.0.0.61', '127.0.0.62', '127.0.0.63'];
@@ -31,18 +32,12 @@ function recentLogs(): string {
     .join('\n');
 }
 
+/** Waits with the agents' recent logs in the failure message. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+  waitUntil(what, probe, { timeoutMs, intervalMs: 150, context: recentLogs });
+
 async function api(ip: string, path: string, init?: RequestInit): Promise<Response> {
   return fetch(`http://${ip}:8500${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${recentLogs()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** The leader's RPC address as `ip` sees it, once there is one. */

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckDefinition, ServiceDefinition } from '../../shared/definitions.js';
+import { upgradeCheckDefinition, type CheckDefinition, type ServiceDefinition } from '../../shared/definitions.js';
 import { errorMessage } from '../../shared/errors.js';
 import { readFileIfExists, writeFileAtomic } from './atomic-file.js';
 
@@ -41,7 +41,9 @@ export class LocalStateFile {
       if (raw.version !== FORMAT_VERSION) throw new Error(`unknown format version ${String(raw.version)}`);
       if (!Array.isArray(raw.services) || !Array.isArray(raw.checks)) throw new Error('services and checks must be lists');
       // Written only by save(), from definitions that were validated when they were registered.
-      return { services: raw.services as ServiceDefinition[], checks: raw.checks as CheckDefinition[] };
+      // Files from an older roster lack newer check fields; those get their defaults.
+      const services = (raw.services as ServiceDefinition[]).map((s) => ({ ...s, Checks: s.Checks.map(upgradeCheckDefinition) }));
+      return { services, checks: (raw.checks as CheckDefinition[]).map(upgradeCheckDefinition) };
     } catch (err) {
       onProblem(`${this.path}: ${errorMessage(err)}; starting without its registrations`);
       return { services: [], checks: [] };

@@ -94,19 +94,22 @@ export function registerServerRpc(
   });
 }
 
-export function rpcLeader(client: ServerRpcClient): LeaderRpc {
+/** Writes and read points over RPC: a follower calling its leader, or a client agent any server. */
+function commandCalls(client: ServerRpcClient, applyMethod: string, readIndexMethod: string): LeaderRpc & ServerCalls {
   return {
-    async apply(leader, command) {
-      const answer = await client.call(leader, METHOD.apply, command, { timeoutMs: APPLY_TIMEOUT_MS });
-      const parsed = parse(applyAnswer, packr.unpack(answer), METHOD.apply);
+    async apply(address, command) {
+      const answer = await client.call(address, applyMethod, command, { timeoutMs: APPLY_TIMEOUT_MS });
+      const parsed = parse(applyAnswer, packr.unpack(answer), applyMethod);
       const outcome: FsmOutcome = parsed.outcome.error === undefined ? { result: parsed.outcome.result } : { result: parsed.outcome.result, error: parsed.outcome.error };
       return { index: parsed.index, outcome };
     },
-    async readIndex(leader, consistent) {
-      return parse(indexAnswer, await client.callJson(leader, METHOD.readIndex, { consistent }), METHOD.readIndex).index;
+    async readIndex(address, consistent) {
+      return parse(indexAnswer, await client.callJson(address, readIndexMethod, { consistent }), readIndexMethod).index;
     },
   };
 }
+
+export const rpcLeader = (client: ServerRpcClient): LeaderRpc => commandCalls(client, METHOD.apply, METHOD.readIndex);
 
 export function rpcOperatorForward(client: ServerRpcClient): OperatorForward {
   return {
@@ -130,17 +133,5 @@ export async function rpcPeerCount(client: ServerRpcClient, address: string): Pr
   return parse(peersAnswer, await client.callJson(address, METHOD.peers, {}, { timeoutMs: 2_000 }), METHOD.peers).count;
 }
 
-/** A client agent's calls on its server. */
-export function rpcServerCalls(client: ServerRpcClient): ServerCalls {
-  return {
-    async apply(server, command) {
-      const answer = await client.call(server, METHOD.clientApply, command, { timeoutMs: APPLY_TIMEOUT_MS });
-      const parsed = parse(applyAnswer, packr.unpack(answer), METHOD.clientApply);
-      const outcome: FsmOutcome = parsed.outcome.error === undefined ? { result: parsed.outcome.result } : { result: parsed.outcome.result, error: parsed.outcome.error };
-      return { index: parsed.index, outcome };
-    },
-    async readIndex(server, consistent) {
-      return parse(indexAnswer, await client.callJson(server, METHOD.clientReadIndex, { consistent }), METHOD.clientReadIndex).index;
-    },
-  };
-}
+/** A client agent's calls on its server (which passes them on to the leader). */
+export const rpcServerCalls = (client: ServerRpcClient): ServerCalls => commandCalls(client, METHOD.clientApply, METHOD.clientReadIndex);

@@ -7,6 +7,15 @@ import { emptyReply, jsonReply, type HttpDeps } from '../context.js';
 import { flagParam, parseGoBool, refuseFilter, requireParam } from '../params.js';
 import type { Router } from '../router.js';
 
+/** `?enable=` of the maintenance endpoints: required, a Go boolean. */
+function enableParam(query: URLSearchParams): boolean {
+  if (!query.has('enable')) throw badRequest('Missing value for enable');
+  const raw = query.get('enable') ?? '';
+  const enable = parseGoBool(raw);
+  if (enable === undefined) throw badRequest(`Invalid value for enable: ${JSON.stringify(raw)}`);
+  return enable;
+}
+
 /**
  * /v1/agent/*: this agent's own view — its gossip members, the services and checks registered
  * on it, TTL check updates, join/leave and maintenance. Everything goes through the
@@ -103,12 +112,20 @@ export function registerAgentRoutes(router: Router, deps: HttpDeps): void {
   });
 
   router.put('/v1/agent/maintenance', async (ctx) => {
-    if (!ctx.query.has('enable')) throw badRequest('Missing value for enable');
-    const raw = ctx.query.get('enable') ?? '';
-    const enable = parseGoBool(raw);
-    if (enable === undefined) throw badRequest(`Invalid value for enable: ${JSON.stringify(raw)}`);
-    if (enable) await agent.enableNodeMaintenance(ctx.query.get('reason') ?? '');
+    if (enableParam(ctx.query)) await agent.enableNodeMaintenance(ctx.query.get('reason') ?? '');
     else await agent.disableNodeMaintenance();
+    return emptyReply();
+  });
+
+  router.put('/v1/agent/service/maintenance/*id', async (ctx) => {
+    const id = requireParam(ctx, 'id', 'Missing service ID');
+    if (enableParam(ctx.query)) await agent.enableServiceMaintenance(id, ctx.query.get('reason') ?? '');
+    else await agent.disableServiceMaintenance(id);
+    return emptyReply();
+  });
+
+  router.put('/v1/agent/reload', async () => {
+    await agent.reload();
     return emptyReply();
   });
 }

@@ -57,7 +57,7 @@ describe('local agent + anti-entropy', () => {
     await flush();
     const check = store.nodeChecks('node1')[0];
     assert.equal(check?.Status, 'critical');
-    assert.equal(check?.Output, 'TTL expired');
+    assert.equal(check?.Output, 'TTL expired (last output before timeout follows): all good');
   });
 
   it('rejects TTL updates to unknown or non-TTL checks, and unknown deregistrations', async () => {

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { httpProbe, tcpProbe } from '../../../src/agent/checks/probes.js';
-import { debounced } from '../../../src/agent/checks/monitor.js';
+import { statusHandler } from '../../../src/agent/checks/monitor.js';
 
 function listen(server: Server | ReturnType<typeof createTcpServer>): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
@@ -48,18 +48,20 @@ describe('HTTP and TCP check probes', () => {
   });
 });
 
-describe('debounced status', () => {
-  it('flips only after the configured run of results', () => {
+describe('status thresholds (Consul StatusHandler)', () => {
+  it('reports the first result at once, then flips only after the configured run of results', () => {
     const seen: string[] = [];
-    const report = debounced((s) => seen.push(s), { successBeforePassing: 2, failuresBeforeWarning: 1, failuresBeforeCritical: 3 });
+    const report = statusHandler((s) => seen.push(s), { successBeforePassing: 2, failuresBeforeWarning: 1, failuresBeforeCritical: 3 });
     report('passing', '');
-    assert.deepEqual(seen, []);
-    report('passing', '');
-    assert.deepEqual(seen, ['passing']);
+    assert.deepEqual(seen, ['passing'], 'counters start at their thresholds');
     report('critical', '');
     report('critical', '');
     assert.deepEqual(seen, ['passing', 'warning', 'warning']);
     report('critical', '');
     assert.deepEqual(seen.at(-1), 'critical');
+    report('passing', '');
+    assert.deepEqual(seen.at(-1), 'critical', 'one success is not enough after failures');
+    report('passing', '');
+    assert.deepEqual(seen.at(-1), 'passing');
   });
 });

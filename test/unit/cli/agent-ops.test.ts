@@ -140,4 +140,80 @@ describe('agent operations', () => {
       assert.equal(agent.requests.length, 0);
     });
   });
+
+  describe('maint', () => {
+    test('-enable / -disable for the node and for a service, with Consul’s messages', async () => {
+      agent.on('PUT', '/v1/agent/maintenance', {});
+      agent.on('PUT', '/v1/agent/service/maintenance/web-1', {});
+      const outputs = [
+        await runAgainst(agent.addr, ['maint', '-enable', '-reason', 'kernel upgrade']),
+        await runAgainst(agent.addr, ['maint', '-disable']),
+        await runAgainst(agent.addr, ['maint', '-enable', '-service', 'web-1']),
+        await runAgainst(agent.addr, ['maint', '-disable', '-service=web-1']),
+      ];
+      assert.deepEqual(
+        outputs.map((r) => [r.code, r.stdout, r.stderr]),
+        [
+          [0, 'Node maintenance is now enabled\n', ''],
+          [0, 'Node maintenance is now disabled\n', ''],
+          [0, 'Service maintenance is now enabled for "web-1"\n', ''],
+          [0, 'Service maintenance is now disabled for "web-1"\n', ''],
+        ],
+      );
+      assert.deepEqual(requests(), [
+        ['PUT', '/v1/agent/maintenance', [['enable', 'true'], ['reason', 'kernel upgrade']], ''],
+        ['PUT', '/v1/agent/maintenance', [['enable', 'false']], ''],
+        ['PUT', '/v1/agent/service/maintenance/web-1', [['enable', 'true']], ''],
+        ['PUT', '/v1/agent/service/maintenance/web-1', [['enable', 'false']], ''],
+      ]);
+    });
+
+    test('without -enable/-disable, lists what is in maintenance', async () => {
+      agent.on('GET', '/v1/agent/self', { body: { Config: { NodeName: 'app1' }, Member: {} } });
+      agent.on('GET', '/v1/agent/checks', {
+        body: {
+          _node_maintenance: { CheckID: '_node_maintenance', Name: 'Node Maintenance Mode', Status: 'critical', Notes: 'patching', Output: '', ServiceID: '' },
+          '_service_maintenance:web': { CheckID: '_service_maintenance:web', Name: 'Service Maintenance Mode', Status: 'critical', Notes: 'deploy', Output: '', ServiceID: 'web' },
+          'service:web': { CheckID: 'service:web', Name: 'web', Status: 'passing', Notes: '', Output: '', ServiceID: 'web' },
+        },
+      });
+      const r = await runAgainst(agent.addr, ['maint']);
+      assert.deepEqual([r.code, r.stderr], [0, '']);
+      assert.equal(r.stdout, 'Node:\n  Name:   app1\n  Reason: patching\n\nService:\n  ID:     web\n  Reason: deploy\n\n');
+      const json = await runAgainst(agent.addr, ['maint', '--json']);
+      assert.deepEqual(JSON.parse(json.stdout), { Node: { Name: 'app1', Reason: 'patching' }, Services: [{ ID: 'web', Reason: 'deploy' }] });
+    });
+
+    test('conflicting flags are refused before the agent is asked', async () => {
+      const cases: [string[], string][] = [
+        [['-enable', '-disable'], 'Error: Only one of -enable or -disable may be provided\n'],
+        [['-disable', '-reason', 'x'], 'Error: Reason may only be provided with -enable\n'],
+        [['-service', 'web'], 'Error: Service requires either -enable or -disable\n'],
+      ];
+      for (const [args, line] of cases) {
+        const r = await runAgainst(agent.addr, ['maint', ...args]);
+        assert.deepEqual([r.code, r.stderr], [1, line], args.join(' '));
+      }
+      assert.equal(agent.requests.length, 0);
+    });
+
+    test('an unknown service: the agent’s message, exit 1', async () => {
+      agent.on('PUT', '/v1/agent/service/maintenance/ghost', { status: 404, body: 'No service registered with ID "ghost"' });
+      const r = await runAgainst(agent.addr, ['maint', '-enable', '-service', 'ghost']);
+      assert.deepEqual([r.code, r.stdout, r.stderr], [1, '', 'Error: No service registered with ID "ghost"\n']);
+    });
+  });
+
+  describe('reload', () => {
+    test('PUT /v1/agent/reload, then "Configuration reload triggered"; a failure is the agent’s message', async () => {
+      agent.on('PUT', '/v1/agent/reload', {});
+      const r = await runAgainst(agent.addr, ['reload']);
+      assert.deepEqual([r.code, r.stdout, r.stderr], [0, 'Configuration reload triggered\n', '']);
+      assert.deepEqual(requests(), [['PUT', '/v1/agent/reload', [], '']]);
+      agent.on('PUT', '/v1/agent/reload', { status: 500, body: 'conf.d/web.json: service.Port: Expected number, received string' });
+      const bad = await runAgainst(agent.addr, ['reload']);
+      assert.deepEqual([bad.code, bad.stderr], [1, 'Error: conf.d/web.json: service.Port: Expected number, received string\n']);
+    });
+  });
 });
+

@@ -28,10 +28,12 @@ describe('config defaults', () => {
       onlyPassing: false,
       udpAnswerLimit: 3,
       aRecordLimit: 0,
-      enableTruncate: false,
+      enableTruncate: true,
       enableAdditionalNodeMetaTxt: true,
       allowStale: true,
       recursors: [],
+      recursorTimeoutMs: 2000,
+      recursorStrategy: 'sequential',
     });
     assert.equal(config.defaultQueryTimeMs, 5 * 60_000);
     assert.equal(config.maxQueryTimeMs, 10 * 60_000);

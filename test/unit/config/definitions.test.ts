@@ -73,7 +73,7 @@ describe('service and check definitions in config files', () => {
     });
     assert.equal(
       await loadError({ dev: true, 'config-file': ['bad.json'] }, cwd),
-      'bad.json: services[1].Checks[0]: a check needs exactly one of TTL, HTTP or TCP',
+      'bad.json: services[1].Checks[0]: a check needs exactly one of TTL, HTTP, TCP, Args (script), GRPC or AliasService/AliasNode',
     );
     assert.equal(await loadError({ dev: true, 'config-file': ['typo.json'] }, cwd), 'typo.json: service: unknown field "prot"');
   });
@@ -81,5 +81,20 @@ describe('service and check definitions in config files', () => {
   it('a service must be an object and services a list', async () => {
     assert.equal(await loadError({ dev: true }, workdir({ 'roster.config.json': { service: [] } })), 'roster.config.json: service: expected an object, got a list');
     assert.equal(await loadError({ dev: true }, workdir({ 'roster.config.json': { services: {} } })), 'roster.config.json: services: expected a list, got an object');
+  });
+
+  it('enable_script_checks / enable_local_script_checks (files or flags) allow script checks', async () => {
+    const cwd = workdir({ 'local.json': { enable_local_script_checks: true, service: { name: 'web', check: { args: ['/bin/check'], interval: '10s' } } } });
+    const { config } = await load({ dev: true, 'config-file': ['local.json'] }, cwd);
+    assert.deepEqual([config.enableScriptChecks, config.enableLocalScriptChecks], [false, true]);
+    assert.deepEqual(config.services[0]!.Checks[0]!.Args, ['/bin/check']);
+    const flagged = await load({ dev: true, 'enable-script-checks': true }, workdir({}));
+    assert.deepEqual([flagged.config.enableScriptChecks, flagged.config.enableLocalScriptChecks], [true, false]);
+    const none = await load({ dev: true }, workdir({}));
+    assert.deepEqual([none.config.enableScriptChecks, none.config.enableLocalScriptChecks], [false, false]);
+    assert.equal(
+      await loadError({ dev: true }, workdir({ 'roster.config.json': { auto_reload_config: true } })),
+      'roster.config.json: auto_reload_config: not supported by roster: watching config files is not supported; run "roster reload" or send the agent SIGHUP',
+    );
   });
 });

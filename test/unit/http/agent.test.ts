@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { AppError } from '../../../src/shared/errors.js';
 import { startHarness, type Harness } from './harness.js';
 
 describe('/v1/agent', () => {
@@ -63,7 +64,7 @@ describe('/v1/agent', () => {
     assert.match(await noName.text(), /Name/);
     const badCheck = await h.put('/v1/agent/service/register', { Name: 'x', Check: { Interval: '10s' } });
     assert.equal(badCheck.status, 400);
-    assert.match(await badCheck.text(), /exactly one of TTL, HTTP or TCP/);
+    assert.match(await badCheck.text(), /exactly one of TTL, HTTP, TCP, Args \(script\), GRPC or AliasService\/AliasNode/);
     const badPort = await h.put('/v1/agent/service/register', { Name: 'x', Port: 70000 });
     assert.equal(badPort.status, 400);
     assert.equal(h.agent.serviceMap.size, 0);
@@ -181,6 +182,33 @@ describe('/v1/agent', () => {
     assert.equal(h.agent.checkMap.get('_node_maintenance')!.Notes, 'patching');
     assert.equal((await h.put('/v1/agent/maintenance?enable=false')).status, 200);
     assert.deepEqual(h.agent.calls, ['maintenance on patching', 'maintenance off']);
+  });
+
+  it('service maintenance: /v1/agent/service/maintenance/:id with ?enable and ?reason; unknown service 404', async () => {
+    await h.put('/v1/agent/service/register', { Name: 'web' });
+    const missing = await h.put('/v1/agent/service/maintenance/web');
+    assert.deepEqual([missing.status, await missing.text()], [400, 'Missing value for enable']);
+    assert.equal((await h.put('/v1/agent/service/maintenance/web?enable=true&reason=deploying')).status, 200);
+    assert.equal(h.agent.checkMap.get('_service_maintenance:web')!.Notes, 'deploying');
+    assert.equal((await h.put('/v1/agent/service/maintenance/web?enable=0')).status, 200);
+    assert.equal(h.agent.checkMap.has('_service_maintenance:web'), false);
+    const ghost = await h.put('/v1/agent/service/maintenance/ghost?enable=true');
+    assert.deepEqual([ghost.status, await ghost.text()], [404, 'No service registered with ID "ghost"']);
+    assert.deepEqual(h.agent.calls.slice(1), ['service maintenance on web deploying', 'service maintenance off web']);
+  });
+
+  it('reload answers 200 once applied, and passes a failure on', async () => {
+    const ok = await h.put('/v1/agent/reload');
+    assert.deepEqual([ok.status, await ok.text()], [200, '']);
+    assert.deepEqual(h.agent.calls, ['reload']);
+    h.agent.reloadError = new AppError('CONFIG', 'conf.d/web.json: service.Port: Expected number');
+    try {
+      const bad = await h.put('/v1/agent/reload');
+      assert.deepEqual([bad.status, await bad.text()], [500, 'conf.d/web.json: service.Port: Expected number']);
+    } finally {
+      h.agent.reloadError = undefined;
+    }
+    assert.equal((await h.api('/v1/agent/reload')).status, 405, 'PUT only');
   });
 
   it('refuses ?filter rather than ignoring it', async () => {

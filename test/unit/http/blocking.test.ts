@@ -122,8 +122,14 @@ describe('blocking queries over HTTP', () => {
     const controller = new AbortController();
     const pending = h.api(`/v1/catalog/nodes?index=${index}&wait=60s`, { signal: controller.signal }).catch((e: Error) => e.name);
     await new Promise((r) => setTimeout(r, 50));
+    const watches = (h.catalog.store as unknown as { watches: { size(): number } }).watches;
+    assert.equal(watches.size(), 1, 'the blocking query is waiting on a watch');
     controller.abort();
     assert.equal(await pending, 'AbortError');
+    // The server side stops waiting too: its watch is released well before ?wait runs out.
+    const since = Date.now();
+    while (watches.size() > 0 && elapsed(since) < 2_000) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(watches.size(), 0, 'the server let go of the watch');
     // The server is unaffected.
     assert.equal((await h.api('/v1/catalog/nodes')).status, 200);
   });

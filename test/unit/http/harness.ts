@@ -159,6 +159,30 @@ export class FakeAgent implements LocalAgentPort {
     this.checkMap.delete('_node_maintenance');
   }
 
+  async enableServiceMaintenance(serviceId: string, reason: string): Promise<void> {
+    this.maybeFail();
+    if (!this.serviceMap.has(serviceId)) throw notFound(`No service registered with ID "${serviceId}"`);
+    this.calls.push(`service maintenance on ${serviceId} ${reason}`);
+    const id = `_service_maintenance:${serviceId}`;
+    this.checkMap.set(id, this.row({ CheckID: id, Name: 'Service Maintenance Mode', Status: 'critical', Notes: reason, ServiceID: serviceId, Type: '' }));
+  }
+
+  async disableServiceMaintenance(serviceId: string): Promise<void> {
+    this.maybeFail();
+    if (!this.serviceMap.has(serviceId)) throw notFound(`No service registered with ID "${serviceId}"`);
+    this.calls.push(`service maintenance off ${serviceId}`);
+    this.checkMap.delete(`_service_maintenance:${serviceId}`);
+  }
+
+  /** Set to make reload fail with this error. */
+  reloadError: unknown;
+
+  async reload(): Promise<void> {
+    this.maybeFail();
+    if (this.reloadError !== undefined) throw this.reloadError;
+    this.calls.push('reload');
+  }
+
   private addCheck(def: CheckDefinition): void {
     const service = def.ServiceID ? this.serviceMap.get(def.ServiceID) : undefined;
     this.checkMap.set(def.CheckID, this.row({
