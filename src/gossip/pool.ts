@@ -200,6 +200,15 @@ export class GossipPool {
       case 'tcp-ping':
         void this.streamPing(effect.to, effect.seqNo, effect.target);
         return;
+      case 'conflict':
+        // Consul leaves name conflicts to the operator (serf's automatic resolution is off).
+        this.options.logger.warn(
+          { node: effect.name, known: effect.knownAddr, claimed: effect.claimedAddr },
+          effect.self
+            ? `conflicting address for node ${effect.name}: another agent at ${effect.claimedAddr} claims this node's name; ignoring its claim`
+            : `conflicting address for node ${effect.name}: known at ${effect.knownAddr}, ${effect.claimedAddr} claims the same name; ignoring the claim`,
+        );
+        return;
       default:
         for (const listener of this.listeners) listener(effect);
     }

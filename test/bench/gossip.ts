@@ -39,7 +39,20 @@ function plan(n: number): { crashes: number; fpMinutes: number } {
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const periods = (ms: number): string => `${(ms / P).toFixed(1)} periods`;
-const wall = (t0: number): string => `[wall ${((performance.now() - t0) / 1000).toFixed(1)} s]`;
+/**
+ * Wall and CPU time since `t0` (a mark()). The box is shared, so CPU time (user + system of this
+ * process) is the comparable figure; with `simMs` also CPU ms per simulated second.
+ */
+interface Mark { wall: number; cpu: NodeJS.CpuUsage; sim: number }
+let currentSim: Sim | undefined;
+const mark = (): Mark => ({ wall: performance.now(), cpu: process.cpuUsage(), sim: currentSim?.now ?? 0 });
+const wall = (t0: Mark): string => {
+  const cpu = process.cpuUsage(t0.cpu);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const simS = ((currentSim?.now ?? 0) - t0.sim) / 1000;
+  const perSim = simS > 0 ? `, ${(cpuMs / simS).toFixed(0)} ms cpu per simulated s` : '';
+  return `[wall ${((performance.now() - t0.wall) / 1000).toFixed(1)} s, cpu ${(cpuMs / 1000).toFixed(1)} s${perSim}]`;
+};
 function pct(xs: number[], p: number): number {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
@@ -69,10 +82,11 @@ function benchSize(n: number): void {
       listener?.(now, obs, kind, m);
     },
   });
+  currentSim = sim;
   const rnd: Random = seededRandom(seed * 31 + n);
 
   // ---- formation (not a headline figure, but printed: it is the setup cost) ----
-  let t0 = performance.now();
+  let t0 = mark();
   const names: string[] = [];
   for (let i = 0; i < n; i++) names.push(sim.addNode().name);
   for (let i = 1; i < n; i++) sim.join(names[i]!, [names[0]!]);
@@ -104,7 +118,7 @@ function benchSize(n: number): void {
   // ---- join propagation: a fresh node joins through a random member ----
   const newcomer = `new-${n}`;
   if (doDetect) {
-  t0 = performance.now();
+  t0 = mark();
   sim.addNode(newcomer);
   names.push(newcomer);
   const via = pickLive();
@@ -113,7 +127,7 @@ function benchSize(n: number): void {
     `${joinMs === undefined ? 'NOT within 120 s' : `${s(joinMs)} = ${periods(joinMs)}`} ${wall(t0)}`);
 
   // ---- graceful leave propagation ----
-  t0 = performance.now();
+  t0 = mark();
   const leaver = pickLive(new Set([newcomer]));
   const leaveMs = untilAll(leaver, ['member-leave'], 120_000, () => sim.leave(leaver));
   // The leaver stops once everyone has heard (memberlist: Leave, then Shutdown).
@@ -124,7 +138,7 @@ function benchSize(n: number): void {
   sim.runFor(5_000);
 
   // ---- failure detection ----
-  t0 = performance.now();
+  t0 = mark();
   const detect: number[] = [];
   let undetected = 0;
   for (let c = 0; c < crashes; c++) {
@@ -154,7 +168,7 @@ function benchSize(n: number): void {
   // Loss-free drain after each window, so suspicions raised in it resolve (refute or expire at >= min).
   const drainMs = min;
   const fpScenario = (label: string, setup: () => void, during: (end: number) => void, teardown: () => void): void => {
-    t0 = performance.now();
+    t0 = mark();
     let declarations = 0;
     const incidents = new Set<string>();
     listener = (_now, _obs, kind, m) => {
@@ -201,6 +215,8 @@ function benchSize(n: number): void {
 }
 
 const t = performance.now();
+const cpu0 = process.cpuUsage();
 if (part === 'all') console.log(`gossip bench: sizes ${sizes.join(', ')}, seed ${seed}${large ? ' (--large)' : ''}`);
 for (const n of sizes) benchSize(n);
-console.log(`\ntotal wall ${((performance.now() - t) / 1000).toFixed(1)} s`);
+const cpuTotal = process.cpuUsage(cpu0);
+console.log(`\ntotal wall ${((performance.now() - t) / 1000).toFixed(1)} s, cpu ${((cpuTotal.user + cpuTotal.system) / 1e6).toFixed(1)} s`);

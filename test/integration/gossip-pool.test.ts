@@ -5,17 +5,18 @@ import { FastTestConfig } from '../../src/gossip/core/config.js';
 import { Keyring } from '../../src/gossip/net/keyring.js';
 import { GossipPool } from '../../src/gossip/pool.js';
 import { systemClock } from '../../src/shared/clock.js';
-import { silentLogger } from '../../src/shared/logger.js';
+import { PassThrough } from 'node:stream';
+import { createLogger, silentLogger, type Logger } from '../../src/shared/logger.js';
 import { systemRandom } from '../../src/shared/random.js';
 
 const KEY_A = Buffer.alloc(32, 1).toString('base64');
 const KEY_B = Buffer.alloc(32, 2).toString('base64');
 const pools: GossipPool[] = [];
 
-async function pool(name: string, keyring?: Keyring): Promise<GossipPool> {
+async function pool(name: string, keyring?: Keyring, logger: Logger = silentLogger()): Promise<GossipPool> {
   const p = await GossipPool.start({
     name, bindIp: '127.0.0.1', bindPort: 0, meta: { role: 'node' }, config: FastTestConfig,
-    ...(keyring ? { keyring } : {}), clock: systemClock, random: systemRandom, logger: silentLogger(),
+    ...(keyring ? { keyring } : {}), clock: systemClock, random: systemRandom, logger,
   });
   pools.push(p);
   return p;
@@ -56,6 +57,33 @@ describe('gossip pools over loopback', () => {
     await eventually('c left', () => stateOf(a, 'c') === 'left' && stateOf(b, 'c') === 'left');
     assert.ok(events.includes('member-leave:c'));
     assert.equal(stateOf(a, 'b'), 'alive');
+  });
+
+  it('a second agent claiming a live node name is refused, with a clear warning', async () => {
+    const logs = (): { lines: string[]; logger: Logger } => {
+      const stream = new PassThrough();
+      const lines: string[] = [];
+      stream.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
+      return { lines, logger: createLogger({ level: 'warn', json: true, destination: stream }) };
+    };
+    const [seedLog, realLog, impostorLog] = [logs(), logs(), logs()];
+    const seed = await pool('seed', undefined, seedLog.logger);
+    const real = await pool('dup', undefined, realLog.logger);
+    assert.equal(await real.join([seed.addr]), 1);
+    await eventually('seed sees dup', () => stateOf(seed, 'dup') === 'alive');
+    const impostor = await pool('dup', undefined, impostorLog.logger);
+    await impostor.join([seed.addr]);
+    await eventually('the seed warned', () => seedLog.lines.some((l) => l.includes('conflicting address for node dup')));
+    const warning = JSON.parse(seedLog.lines.find((l) => l.includes('conflicting address for node dup'))!) as Record<string, unknown>;
+    assert.deepEqual([warning['node'], warning['known'], warning['claimed']], ['dup', real.addr, impostor.addr]);
+    await new Promise((r) => setTimeout(r, 1_500)); // gossip carries the claim around
+    assert.equal(seed.members().find((m) => m.name === 'dup')?.addr, real.addr, 'the name stays with the first holder');
+    assert.equal(stateOf(seed, 'dup'), 'alive');
+    assert.equal(real.local().incarnation, 1, 'the real one did not refute the claim (no incarnation war)');
+    // The newcomer hears the name is taken (the seed's state) and says so; it does not fight either.
+    await eventually('the impostor warned', () => impostorLog.lines.some((l) => l.includes('conflicting address for node dup')));
+    assert.equal(impostor.local().incarnation, 1);
+    assert.deepEqual(realLog.lines, [], 'the real one never heard the claim: nobody spread it');
   });
 
   it('an agent with the wrong key cannot join an encrypted pool; the right key can', async () => {

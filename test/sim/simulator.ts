@@ -45,7 +45,7 @@ export class Sim {
   private readonly net: Random;
   private readonly byAddr = new Map<string, SimNode>();
   private readonly byName = new Map<string, SimNode>();
-  private readonly nodeIndex = new Map<string, number>();
+  private readonly nodeIndex = new Map<SimNode, number>();
   private queue: Delivery[] = [];
   private seq = 0;
   private groups: Map<string, number> | undefined;
@@ -56,6 +56,8 @@ export class Sim {
   /** swim.nextDeadline() as of the last refresh (valid while the node is not dirty). */
   private readonly deadlines: number[] = [];
   packetsSent = 0;
+  /** Refused name claims (two nodes with one name), in the order nodes reported them. */
+  readonly conflicts: { at: number; observer: string; name: string; knownAddr: string; claimedAddr: string }[] = [];
 
   constructor(private readonly opts: SimOptions) {
     this.net = seededRandom(opts.seed);
@@ -63,6 +65,10 @@ export class Sim {
     this.delay = opts.delay ?? [1, 10];
   }
 
+  /**
+   * A new node with its own address. A name already taken makes a second node claiming it (a
+   * name conflict); `node(name)` keeps returning the first, use the returned SimNode for the other.
+   */
   addNode(name = `node-${this.nodes.length}`): SimNode {
     const i = this.nodes.length;
     const addr = `10.0.${i >> 8}.${(i & 255) + 1}:7946`;
@@ -73,8 +79,8 @@ export class Sim {
     this.nodes.push(node);
     this.dirty.add(i);
     this.byAddr.set(addr, node);
-    this.byName.set(name, node);
-    this.nodeIndex.set(name, i);
+    if (!this.byName.has(name)) this.byName.set(name, node);
+    this.nodeIndex.set(node, i);
     return node;
   }
 
@@ -84,8 +90,8 @@ export class Sim {
     return n;
   }
 
-  join(name: string, seeds: string[]): void {
-    const n = this.node(name);
+  join(who: string | SimNode, seeds: string[]): void {
+    const n = typeof who === 'string' ? this.node(who) : who;
     n.swim.join(seeds.map((s) => this.node(s).addr), this.now);
     this.flush(n);
   }
@@ -111,10 +117,11 @@ export class Sim {
     this.join(name, [seed]);
   }
 
-  crash(name: string): void {
-    this.node(name).crashed = true;
-    this.touch(this.node(name));
-    this.trace.push(`${this.now} ${name} crash`);
+  crash(who: string | SimNode): void {
+    const n = typeof who === 'string' ? this.node(who) : who;
+    n.crashed = true;
+    this.touch(n);
+    this.trace.push(`${this.now} ${n.name} crash`);
   }
 
   pause(name: string, ms: number): void {
@@ -257,6 +264,10 @@ export class Sim {
         case 'push-pull':
           this.schedule({ at: this.now + this.latency(), kind: 'stream-request', from: n.addr, to: e.to, payload: JSON.stringify(e.message) });
           break;
+        case 'conflict':
+          this.conflicts.push({ at: this.now, observer: n.name, name: e.name, knownAddr: e.knownAddr, claimedAddr: e.claimedAddr });
+          if (this.opts.keepTrace !== false) this.trace.push(`${this.now} ${n.name} conflict ${e.name} ${e.knownAddr} ${e.claimedAddr}`);
+          break;
         default:
           if (this.opts.keepTrace !== false) {
             this.trace.push(`${this.now} ${n.name} ${e.kind} ${e.member.name} ${e.member.state}@${e.member.incarnation}`);
@@ -267,7 +278,7 @@ export class Sim {
   }
 
   private indexOf(n: SimNode): number {
-    return this.nodeIndex.get(n.name)!;
+    return this.nodeIndex.get(n)!;
   }
 
   private deliver(d: Delivery): void {

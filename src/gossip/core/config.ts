@@ -35,6 +35,13 @@ export interface SwimConfig {
   tombstoneTimeout: number;
   /** Serf ReapInterval: how often, at most, to look for members to reap. */
   reapInterval: number;
+  /**
+   * memberlist DeadNodeReclaimTime: a name held by a member dead for longer than this may be
+   * claimed from another address (a left member's at once). Before that, an alive claim from a
+   * different address is a name conflict and is refused. 0: only left names (memberlist's
+   * default); Consul sets 30 s on both pools.
+   */
+  deadNodeReclaimTime: number;
 }
 
 export const DefaultLANConfig: Readonly<SwimConfig> = Object.freeze({
@@ -56,6 +63,7 @@ export const DefaultLANConfig: Readonly<SwimConfig> = Object.freeze({
   reconnectTimeout: 72 * 3600_000,
   tombstoneTimeout: 24 * 3600_000,
   reapInterval: 15_000,
+  deadNodeReclaimTime: 30_000,
 });
 
 export const DefaultWANConfig: Readonly<SwimConfig> = Object.freeze({

@@ -22,4 +22,10 @@ export type SwimEffect =
    */
   | { kind: 'tcp-ping'; to: string; seqNo: number; target: string }
   /** A change to another member (never the local node). `member` is a copy. */
-  | { kind: MemberEventKind; member: Member };
+  | { kind: MemberEventKind; member: Member }
+  /**
+   * An alive claim for `name` from `claimedAddr` was refused: the name is held by a live (or
+   * recently dead) member at `knownAddr`, or by ourselves when `self`. Two agents share a node
+   * name; the driver should warn (memberlist: "Conflicting address for ..."). Nothing else changes.
+   */
+  | { kind: 'conflict'; name: string; knownAddr: string; claimedAddr: string; self: boolean };

@@ -5,10 +5,14 @@ export function retransmitLimit(retransmitMult: number, n: number): number {
   return retransmitMult * Math.ceil(Math.log10(n + 1));
 }
 
-/** Lower bound of a suspicion: suspicionMult × max(1, log10(max(1,n))) × probeInterval. */
+/**
+ * Lower bound of a suspicion: suspicionMult × max(1, log10(max(1,n))) × probeInterval, with the
+ * node scale truncated to thousandths first, exactly as memberlist's suspicionTimeout does it
+ * (`Duration(mult) * Duration(nodeScale*1000) * interval / 1000`).
+ */
 export function suspicionMinTimeout(suspicionMult: number, n: number, probeInterval: number): number {
   const nodeScale = Math.max(1, Math.log10(Math.max(1, n)));
-  return Math.floor(suspicionMult * nodeScale * probeInterval);
+  return Math.floor((suspicionMult * Math.trunc(nodeScale * 1000) * probeInterval) / 1000);
 }
 
 /** Independent confirmations that shrink a suspicion fully to its minimum (0 in tiny clusters). */

@@ -6,6 +6,8 @@ import { suspicionTimeout } from './scaling.js';
 
 export class Suspicion {
   private readonly confirmers = new Set<string>();
+  /** A floor under the deadline (set when this node stalled and may have missed a refutation). */
+  private floor = 0;
 
   constructor(
     from: string,
@@ -32,6 +34,11 @@ export class Suspicion {
   }
 
   deadline(): number {
-    return this.startedAt + suspicionTimeout(this.confirmations, this.k, this.min, this.max);
+    return Math.max(this.floor, this.startedAt + suspicionTimeout(this.confirmations, this.k, this.min, this.max));
+  }
+
+  /** Never expire before `at`. */
+  notBefore(at: number): void {
+    this.floor = Math.max(this.floor, at);
   }
 }

@@ -10,7 +10,8 @@ describe('suspicion timeout maths', () => {
     assert.equal(suspicionMinTimeout(4, 5, 1000), 4000);
     assert.equal(suspicionMinTimeout(4, 1, 1000), 4000);
     assert.equal(suspicionMinTimeout(4, 0, 1000), 4000);
-    assert.equal(suspicionMinTimeout(4, 50, 1000), 6795); // 4 × 1.69897 s
+    assert.equal(suspicionMinTimeout(4, 50, 1000), 6792); // 4 × 1.698 s: memberlist truncates log10(50) = 1.69897 to 1.698
+    assert.equal(suspicionMinTimeout(5, 3000, 200), 3477); // 5 × 3.477 × 200 ms (log10(3000) = 3.4771)
     assert.equal(suspicionMinTimeout(6, 10, 5000), 30000); // WAN: 30 s .. 180 s
   });
 

@@ -208,8 +208,10 @@ describe('Swim core', () => {
     s.drainEffects();
     s.receive(addrOf('n1'), { type: 'alive', name: 'n1', addr: addrOf('n1'), incarnation: 1, meta: {} }, 5);
     assert.equal(s.member('n1')?.state, 'dead', 'same incarnation does not resurrect');
-    s.receive(addrOf('n1'), { type: 'alive', name: 'n1', addr: '10.9.9.9:7946', incarnation: 2, meta: {} }, 5);
-    s.receive(addrOf('n3'), { type: 'alive', name: 'n3', addr: addrOf('n3'), incarnation: 2, meta: {} }, 5);
+    // A new address for a failed member only after deadNodeReclaimTime (see name-conflict.test.ts).
+    const reclaim = cfg.deadNodeReclaimTime + 1;
+    s.receive(addrOf('n1'), { type: 'alive', name: 'n1', addr: '10.9.9.9:7946', incarnation: 2, meta: {} }, reclaim);
+    s.receive(addrOf('n3'), { type: 'alive', name: 'n3', addr: addrOf('n3'), incarnation: 2, meta: {} }, reclaim);
     assert.deepEqual([s.member('n1')?.state, s.member('n1')?.addr, s.member('n3')?.state], ['alive', '10.9.9.9:7946', 'alive']);
     const joins = s.drainEffects().filter((e) => e.kind === 'member-join');
     assert.equal(joins.length, 2);
