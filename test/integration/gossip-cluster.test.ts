@@ -100,6 +100,26 @@ describe('five real agents gossiping (LAN profile)', () => {
     for (const a of live4) assert.equal((await members(a))['s4'], ALIVE, 'no collateral');
     await eventually('s5 serfHealth critical in the catalog', async () => (await serfHealth(s1, 's5')) === 'critical', 10_000);
 
+    // ---- SIGSTOP s4 briefly, well inside the suspicion window: it must never be declared failed ----
+    process.kill(s4.child.pid!, 'SIGSTOP');
+    let sawFailed = false;
+    try {
+      const until = Date.now() + 1_500;
+      while (Date.now() < until) {
+        for (const a of [s1, s2, s3]) if ((await members(a))['s4'] === FAILED) sawFailed = true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      process.kill(s4.child.pid!, 'SIGCONT');
+    }
+    // Past the time a suspicion raised during the pause would have taken to expire.
+    const settleUntil = Date.now() + min;
+    while (Date.now() < settleUntil) {
+      for (const a of [s1, s2, s3]) if ((await members(a))['s4'] === FAILED) sawFailed = true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(sawFailed, false, 'a 1.5 s pause is not a failure');
+
     // ---- SIGSTOP s4 past the suspicion timeout, then SIGCONT: it refutes by itself ----
     const s4pid = s4.child.pid!;
     process.kill(s4pid, 'SIGSTOP');
