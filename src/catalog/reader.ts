@@ -20,11 +20,19 @@ export interface CatalogReader {
 
   nodes(): NodeRecord[];
   node(name: string): NodeRecord | undefined;
+  /** The node of this name, compared case-insensitively (an exact match first), from an index. */
+  nodeFolded(name: string): NodeRecord | undefined;
   nodeServices(name: string): NodeServices | undefined;
   /** Service name → union of its instances' tags (sorted, deduplicated), optionally only on nodes with this metadata. */
   services(nodeMeta?: Record<string, string>): Record<string, string[]>;
   serviceInstances(name: string, tag?: string): CatalogServiceEntry[];
   serviceHealth(name: string, options?: { tag?: string; passingOnly?: boolean }): ServiceHealthEntry[];
+
+  /**
+   * serviceHealth for every service whose name equals `name` case-insensitively, from an index
+   * (no scan); `tag` and `tags` (all of them) filter case-insensitively.
+   */
+  serviceHealthFolded(name: string, options?: { tag?: string; tags?: readonly string[]; passingOnly?: boolean }): ServiceHealthEntry[];
 
   nodeChecks(node: string): CheckRecord[];
   serviceChecks(serviceName: string): CheckRecord[];

@@ -31,7 +31,8 @@ export interface StoreSnapshot {
   nodes: NodeRecord[];
   services: (ServiceRecord & { Node: string })[];
   checks: CheckRecord[];
-  kvs: (Omit<KVRecord, 'Value'> & { Value: string })[];
+  /** Values are raw bytes, or base64 strings (snapshots and restore commands of format v1). */
+  kvs: (Omit<KVRecord, 'Value'> & { Value: string | Uint8Array })[];
   tombstones: [string, number][];
   tableIndex: Record<Table, number>;
 }
@@ -48,6 +49,10 @@ export class StateStore implements CatalogReader {
   private readonly kv = new KVTable();
   private readonly tableIndex: Record<Table, number> = { nodes: 0, services: 0, checks: 0, kvs: 0 };
   private readonly watches = new TableWatches();
+  /** Case-insensitive name indexes (Consul's are): lower-cased node name → node names, and
+   *  lower-cased service name → node name → IDs of its instances with that name. */
+  private readonly nodeFold = new Map<string, Set<string>>();
+  private readonly serviceFold = new Map<string, Map<string, Set<string>>>();
 
   // ---- writes (FSM only) ------------------------------------------------------------------
 
@@ -62,10 +67,14 @@ export class StateStore implements CatalogReader {
 
   /** Upserts a row; returns whether anything changed. Keeps CreateIndex of an existing row. */
   upsertNode(node: Omit<NodeRecord, keyof RaftIndex>, index: number): boolean {
+    setAdd(this.nodeFold, node.Node.toLowerCase(), node.Node);
     return upsert(this.nodeTable, node.Node, node, index);
   }
 
   upsertService(nodeName: string, service: Omit<ServiceRecord, keyof RaftIndex>, index: number): boolean {
+    const previous = this.serviceTable.get(nodeName)?.get(service.ID);
+    if (previous && previous.Service !== service.Service) this.unindexService(nodeName, previous);
+    this.indexService(nodeName, service);
     return upsert(tableFor(this.serviceTable, nodeName), service.ID, service, index);
   }
 
@@ -74,6 +83,8 @@ export class StateStore implements CatalogReader {
   }
 
   deleteNode(name: string): boolean {
+    for (const service of this.serviceTable.get(name)?.values() ?? []) this.unindexService(name, service);
+    setDelete(this.nodeFold, name.toLowerCase(), name);
     this.serviceTable.delete(name);
     this.checkTable.delete(name);
     return this.nodeTable.delete(name);
@@ -82,6 +93,8 @@ export class StateStore implements CatalogReader {
   deleteService(nodeName: string, serviceId: string): boolean {
     const checks = this.checkTable.get(nodeName);
     for (const [id, check] of checks ?? []) if (check.ServiceID === serviceId) checks!.delete(id);
+    const service = this.serviceTable.get(nodeName)?.get(serviceId);
+    if (service) this.unindexService(nodeName, service);
     return this.serviceTable.get(nodeName)?.delete(serviceId) ?? false;
   }
 
@@ -114,6 +127,36 @@ export class StateStore implements CatalogReader {
 
   node(name: string): NodeRecord | undefined {
     return this.nodeTable.get(name);
+  }
+
+  nodeFolded(name: string): NodeRecord | undefined {
+    const exact = this.nodeTable.get(name);
+    if (exact) return exact;
+    const spellings = this.nodeFold.get(name.toLowerCase());
+    if (!spellings) return undefined;
+    const first = [...spellings].sort()[0];
+    return first === undefined ? undefined : this.nodeTable.get(first);
+  }
+
+  serviceHealthFolded(name: string, options: { tag?: string; tags?: readonly string[]; passingOnly?: boolean } = {}): ServiceHealthEntry[] {
+    const out: ServiceHealthEntry[] = [];
+    const byNode = this.serviceFold.get(name.toLowerCase());
+    if (!byNode) return out;
+    const wanted = [...(options.tag === undefined ? [] : [options.tag]), ...(options.tags ?? [])].map((t) => t.toLowerCase());
+    for (const nodeName of [...byNode.keys()].sort()) {
+      const node = this.nodeTable.get(nodeName);
+      if (!node) continue;
+      const checks = this.nodeChecks(nodeName);
+      for (const id of [...byNode.get(nodeName)!].sort()) {
+        const service = this.serviceTable.get(nodeName)?.get(id);
+        if (!service) continue;
+        if (wanted.length > 0 && !wanted.every((want) => service.Tags.some((t) => t.toLowerCase() === want))) continue;
+        const own = checks.filter((c) => c.ServiceID === '' || c.ServiceID === id);
+        if (options.passingOnly && aggregateStatus(own) !== 'passing') continue;
+        out.push({ Node: node, Service: service, Checks: own });
+      }
+    }
+    return out;
   }
 
   nodeServices(name: string): NodeServices | undefined {
@@ -207,6 +250,13 @@ export class StateStore implements CatalogReader {
 
   // ---- snapshot -----------------------------------------------------------------------------
 
+  /**
+   * A point-in-time capture of the whole state, cheap enough to take between two applies: rows
+   * are never changed in place (every write stores a new row object, values included), so the
+   * capture holds the rows themselves in arrays of its own, and later writes cannot reach it. It
+   * may be encoded afterwards, piece by piece, while applies go on. KV rows are in no particular
+   * order (the KV values are the stored Buffers: do not modify them).
+   */
   snapshot(): StoreSnapshot {
     const services: (ServiceRecord & { Node: string })[] = [];
     for (const node of this.nodes()) {
@@ -216,7 +266,7 @@ export class StateStore implements CatalogReader {
       nodes: this.nodes(),
       services,
       checks: this.allChecks(),
-      kvs: this.kv.all().map((e) => ({ ...e, Value: e.Value.toString('base64') })),
+      kvs: this.kv.rows(),
       tombstones: this.kv.tombstoneEntries(),
       tableIndex: { ...this.tableIndex },
     };
@@ -226,11 +276,20 @@ export class StateStore implements CatalogReader {
     this.nodeTable.clear();
     this.serviceTable.clear();
     this.checkTable.clear();
-    for (const node of snap.nodes) this.nodeTable.set(node.Node, node);
-    for (const { Node, ...service } of snap.services) tableFor(this.serviceTable, Node).set(service.ID, service);
+    this.nodeFold.clear();
+    this.serviceFold.clear();
+    for (const node of snap.nodes) {
+      this.nodeTable.set(node.Node, node);
+      setAdd(this.nodeFold, node.Node.toLowerCase(), node.Node);
+    }
+    for (const { Node, ...service } of snap.services) {
+      tableFor(this.serviceTable, Node).set(service.ID, service);
+      this.indexService(Node, service);
+    }
     for (const check of snap.checks) tableFor(this.checkTable, check.Node).set(check.CheckID, check);
     this.kv.restore(
-      snap.kvs.map((e) => ({ ...e, Value: Buffer.from(e.Value, 'base64') })),
+      // Copied: a decoded value may be a view into a whole snapshot or log entry.
+      snap.kvs.map((e) => ({ ...e, Value: typeof e.Value === 'string' ? Buffer.from(e.Value, 'base64') : Buffer.from(e.Value) })),
       snap.tombstones,
     );
     Object.assign(this.tableIndex, snap.tableIndex);
@@ -238,6 +297,21 @@ export class StateStore implements CatalogReader {
   }
 
   // ---- helpers ------------------------------------------------------------------------------
+
+  private indexService(nodeName: string, service: { ID: string; Service: string }): void {
+    const key = service.Service.toLowerCase();
+    let byNode = this.serviceFold.get(key);
+    if (!byNode) this.serviceFold.set(key, (byNode = new Map()));
+    setAdd(byNode, nodeName, service.ID);
+  }
+
+  private unindexService(nodeName: string, service: { ID: string; Service: string }): void {
+    const key = service.Service.toLowerCase();
+    const byNode = this.serviceFold.get(key);
+    if (!byNode) return;
+    setDelete(byNode, nodeName, service.ID);
+    if (byNode.size === 0) this.serviceFold.delete(key);
+  }
 
   private servicesOn(nodeName: string): ServiceRecord[] {
     return [...(this.serviceTable.get(nodeName)?.values() ?? [])].sort(byKey((s) => s.ID));
@@ -261,6 +335,20 @@ export class StateStore implements CatalogReader {
     }
     return out;
   }
+}
+
+/** Adds `value` to the set under `key` (an index of the multimap kind). */
+function setAdd(index: Map<string, Set<string>>, key: string, value: string): void {
+  let set = index.get(key);
+  if (!set) index.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function setDelete(index: Map<string, Set<string>>, key: string, value: string): void {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) index.delete(key);
 }
 
 function tableFor<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {

@@ -24,7 +24,7 @@ export interface LookupContext {
   reader: CatalogReader;
   options: ResolveOptions;
   /** Records for a hostname an address pointed at: resolved internally when it is in one of
-   *  our zones (depth-limited), otherwise nothing (roster has no recursors). */
+   *  our zones (depth-limited), otherwise nothing (hostnames outside are not recursed). */
   chase(host: string, ttl: number): DnsRecord[];
 }
 

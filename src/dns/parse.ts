@@ -15,8 +15,9 @@ export interface DnsDomains {
 }
 
 export type DnsQuery =
-  /** `[tag.]svc.service[.dc]`, or RFC 2782 `_svc._tag[.service][.dc]` (`_tcp` = no tag). */
-  | { kind: 'service'; service: string; tag?: string; datacenter?: string }
+  /** `[tag.]svc.service[.dc]`, or RFC 2782 `_svc._tag[.service][.dc]` (`_tcp` = no tag), or
+   *  roster's multi-tag form `_svc._t1._t2…[.service][.dc]` (every tag required: `tags`). */
+  | { kind: 'service'; service: string; tag?: string; tags?: string[]; datacenter?: string }
   /** `node.node[.dc]`; dots in the node part belong to the node name. */
   | { kind: 'node'; node: string; datacenter?: string }
   /** `<hex>.addr[.anything]`: a synthetic address. */
@@ -27,7 +28,7 @@ export type DnsQuery =
   | { kind: 'unsupported'; form: 'query' | 'connect' | 'ingress' | 'virtual' | 'peer' }
   /** In one of our zones but not a valid name form: NXDOMAIN. */
   | { kind: 'invalid'; reason: string }
-  /** Not in any zone of ours: REFUSED (there are no recursors). */
+  /** Not in any zone of ours: forwarded to the recursors, REFUSED when there are none. */
   | { kind: 'outside' };
 
 export interface ParsedQuestion {
@@ -112,7 +113,7 @@ function parseForm(keyword: string, parts: string[], suffixes: string[]): DnsQue
   }
 }
 
-function serviceParts(parts: string[]): { service: string; tag?: string } {
+function serviceParts(parts: string[]): { service: string; tag?: string; tags?: string[] } {
   const n = parts.length;
   const first = parts[0]!;
   const last = parts[n - 1]!;
@@ -120,6 +121,13 @@ function serviceParts(parts: string[]): { service: string; tag?: string } {
     const tag = last.slice(1);
     // `_tcp` is the protocol slot of RFC 2782, not a tag.
     return tag === 'tcp' || tag === '' ? { service: first.slice(1) } : { service: first.slice(1), tag };
+  }
+  // Beyond Consul: `_web._v1._prod` is service web with tags v1 AND prod. It cannot be an older
+  // form name: there the last label is the service, and `_prod` is not a DNS service name
+  // (Consul's and roster's service names for DNS are letters, digits and dashes).
+  if (n > 2 && parts.every((p) => p.startsWith('_') && p.length > 1)) {
+    const tags = parts.slice(1).map((p) => p.slice(1)).filter((t) => t !== 'tcp');
+    return tags.length ? { service: first.slice(1), tags } : { service: first.slice(1) };
   }
   // Older form: every label before the service name is one tag, re-joined with dots.
   return n >= 2 ? { service: last, tag: parts.slice(0, n - 1).join('.') } : { service: last };

@@ -2,7 +2,7 @@ import { formatIp, ipToHex, type IpAddress } from './ip.js';
 
 /**
  * DNS answers as plain data. resolve.ts produces these and knows nothing of any wire library;
- * only the server adapter turns them into packets, so the encoder can be swapped (issue #6).
+ * only wire.ts turns them into packets.
  * Names carry no trailing dot; every record is class IN; TTLs are whole seconds.
  */
 

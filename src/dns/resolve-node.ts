@@ -13,9 +13,9 @@ import { nodeTtl } from './ttl.js';
 
 const NODE_TYPES: ReadonlySet<number> = new Set([QTYPE.A, QTYPE.AAAA, QTYPE.ANY, QTYPE.TXT]);
 
-/** Node names are case-insensitive in Consul; ours match exactly, so fall back to a scan. */
+/** Node names are case-insensitive in Consul: looked up in the store's lower-cased index. */
 export function findNode(reader: CatalogReader, name: string): NodeRecord | undefined {
-  return reader.node(name) ?? reader.nodes().find((node) => node.Node.toLowerCase() === name.toLowerCase());
+  return reader.nodeFolded(name);
 }
 
 /**

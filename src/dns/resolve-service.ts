@@ -23,8 +23,8 @@ import { serviceTtl } from './ttl.js';
  * query, as address records (A/AAAA/ANY and other types) or as SRV records with the targets'
  * addresses in the additional section.
  */
-export function serviceLookup(ctx: LookupContext, question: ParsedQuestion, service: string, tag: string | undefined): Lookup {
-  const entries = healthyInstances(ctx.reader, service, tag, ctx.options.dns.onlyPassing);
+export function serviceLookup(ctx: LookupContext, question: ParsedQuestion, service: string, tags: readonly string[]): Lookup {
+  const entries = healthyInstances(ctx.reader, service, tags, ctx.options.dns.onlyPassing);
   if (entries.length === 0) return undefined; // unknown and all-unhealthy look the same: NXDOMAIN
   const order = shuffled(entries, ctx.options.random);
   const ttl = serviceTtl(ctx.options.dns, service);
@@ -34,16 +34,11 @@ export function serviceLookup(ctx: LookupContext, question: ParsedQuestion, serv
 /**
  * Instances DNS may hand out: none of the checks that bear on them (their own and their node's,
  * serfHealth and maintenance included) is critical; with only_passing, none is warning either.
- * Service names are case-insensitive in Consul's catalog; ours matches exactly, so a miss on the
- * lower-cased name falls back to a scan for names differing only in case.
+ * Service names and tags match case-insensitively (from the store's lower-cased name index);
+ * every tag in `tags` is required.
  */
-export function healthyInstances(reader: CatalogReader, service: string, tag: string | undefined, onlyPassing: boolean): ServiceHealthEntry[] {
-  const options = tag === undefined ? {} : { tag };
-  let entries = reader.serviceHealth(service, options);
-  if (entries.length === 0) {
-    const spellings = Object.keys(reader.services()).filter((name) => name !== service && name.toLowerCase() === service);
-    entries = spellings.flatMap((name) => reader.serviceHealth(name, options));
-  }
+export function healthyInstances(reader: CatalogReader, service: string, tags: readonly string[], onlyPassing: boolean): ServiceHealthEntry[] {
+  const entries = reader.serviceHealthFolded(service, { tags });
   return entries.filter((entry) => {
     const status = aggregateStatus(entry.Checks);
     return status === 'passing' || (status === 'warning' && !onlyPassing);

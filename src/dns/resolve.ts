@@ -13,7 +13,7 @@ export type { ResolveOptions } from './lookup-context.js';
 
 /**
  * A parsed question → the reply's rcode and sections, from the catalog alone. Response codes
- * follow Consul (reference §3.4): REFUSED outside our zones (no recursors), NOTIMP for zone
+ * follow Consul (reference §3.4): REFUSED outside our zones (the server forwards those first when it has recursors), NOTIMP for zone
  * transfers, NXDOMAIN + SOA for unknown names, unhealthy-only services, other datacenters and
  * name forms we do not serve, NODATA (NOERROR + SOA) when the name exists but has no record
  * of the asked type. Synchronous and free of I/O: the server adapter owns packets and sizes.
@@ -47,7 +47,7 @@ function lookup(ctx: LookupContext, question: ParsedQuestion): Lookup {
   const { query } = question;
   switch (query.kind) {
     case 'service':
-      return isLocal(ctx, query.datacenter) ? serviceLookup(ctx, question, query.service, query.tag) : undefined;
+      return isLocal(ctx, query.datacenter) ? serviceLookup(ctx, question, query.service, tagFilter(query)) : undefined;
     case 'node':
       return isLocal(ctx, query.datacenter) ? nodeLookup(ctx, question, query.node) : undefined;
     case 'addr':
@@ -61,6 +61,10 @@ function lookup(ctx: LookupContext, question: ParsedQuestion): Lookup {
     default:
       return assertNever(query, 'DNS query');
   }
+}
+
+function tagFilter(query: { tag?: string; tags?: string[] }): string[] {
+  return query.tags ?? (query.tag === undefined ? [] : [query.tag]);
 }
 
 /** Any datacenter but ours has no path from here (no WAN federation yet): NXDOMAIN. */
@@ -92,7 +96,7 @@ function nameservers(question: ParsedQuestion, reader: CatalogReader, options: R
   const ttl = nodeTtl(options.dns);
   const ns: DnsRecord[] = [];
   const glue: DnsRecord[] = [];
-  const servers = shuffled(healthyInstances(reader, NAMESERVER_SERVICE, undefined, options.dns.onlyPassing), options.random);
+  const servers = shuffled(healthyInstances(reader, NAMESERVER_SERVICE, [], options.dns.onlyPassing), options.random);
   const seen = new Set<string>();
   for (const { Node: node } of servers) {
     if (ns.length >= MAX_NAMESERVERS) break;

@@ -1,21 +1,19 @@
 import type { RemoteInfo } from 'node:dgram';
 import { isIPv6, type Socket } from 'node:net';
-import { Packet, TCPServer, UDPServer } from 'dns2';
+import { TCPServer, UDPServer } from 'dns2';
 import { AppError, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { RCODE, type Rcode } from './records.js';
 
 /**
- * The sockets: dns2's UDP and TCP servers on one port, with the raw bytes screened before dns2
- * parses them. The screen exists because dns2's parser loops over the header's record counts,
- * catching an exception per missing record: a 12-byte datagram claiming 4×65535 records kept
- * the event loop busy for over a second. Like Consul (miekg/dns) we accept one question and at
- * most 1 answer, 1 authority and 2 additional records, and answer FORMERR otherwise.
+ * The sockets: dns2's UDP and TCP servers on one port. dns2's own parsing is bypassed: every
+ * message goes to the handler as raw bytes (wire.ts decodes them strictly and quickly), so a
+ * datagram claiming 4×65535 records, which once kept dns2's parser busy for over a second, costs
+ * nothing. Replies may be immediate (answers, errors) or later (forwarded to a recursor).
  */
 
 export type Transport = 'udp' | 'tcp';
-/** Answers one screened, parsed query: the reply bytes, or undefined to stay silent. */
-export type QueryHandler = (request: Packet, transport: Transport) => Buffer | undefined;
+/** Answers one raw message: the reply bytes, or undefined to stay silent. */
+export type QueryHandler = (raw: Buffer, transport: Transport) => Buffer | undefined | Promise<Buffer | undefined>;
 
 export interface DnsListeners {
   /** The port UDP and TCP share. */
@@ -28,39 +26,18 @@ const TCP_IDLE_MS = 10_000;
 const MAX_TCP_CONNECTIONS = 512;
 /** Unsent reply bytes a TCP client may leave queued (by not reading) before it is cut off. */
 const MAX_TCP_BACKLOG = 1024 * 1024;
+/** Queries a TCP client may have waiting on recursors at once. */
+const MAX_TCP_IN_FLIGHT = 64;
 /** Tries at finding a free port for both UDP and TCP when the port asked for is 0. */
 const BIND_ATTEMPTS = 5;
 const HEADER_BYTES = 12;
-
-type Verdict = { ok: true } | { ok: false; reason: string; reply?: Buffer };
-
-/** What to do with a raw message before it is parsed. */
-export function screen(raw: Buffer): Verdict {
-  if (raw.length < HEADER_BYTES) return { ok: false, reason: 'shorter than a DNS header' };
-  const flags = raw.readUInt16BE(2);
-  // Answering a response could start a loop between two servers: drop it.
-  if (flags & 0x8000) return { ok: false, reason: 'a response, not a query' };
-  if ((flags >> 11) & 0xf) return { ok: false, reason: 'opcode is not QUERY', reply: headerReply(raw, RCODE.NOTIMP) };
-  const [qd, an, ns, ar] = [4, 6, 8, 10].map((at) => raw.readUInt16BE(at));
-  if (qd !== 1 || an! > 1 || ns! > 1 || ar! > 2) {
-    return { ok: false, reason: `record counts ${qd}/${an}/${ns}/${ar}`, reply: headerReply(raw, RCODE.FORMERR) };
-  }
-  return { ok: true };
-}
-
-/** A bare header answering `raw`: its id, opcode and RD, QR set, no sections. */
-export function headerReply(raw: Buffer, rcode: Rcode): Buffer {
-  const out = Buffer.alloc(HEADER_BYTES);
-  raw.copy(out, 0, 0, 2);
-  const flags = raw.length >= 4 ? raw.readUInt16BE(2) : 0;
-  out.writeUInt16BE(0x8000 | (flags & 0x7800) | (flags & 0x0100) | rcode, 2);
-  return out;
-}
+/** Socket buffers asked for (the kernel caps them at net.core.[rw]mem_max): bursts are not dropped. */
+const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export async function listenDns(options: { address: string; port: number; logger: Logger; serve: QueryHandler }): Promise<DnsListeners> {
   const { address, port, logger } = options;
   for (let attempt = 1; ; attempt++) {
-    const udp = new ScreenedUdpServer(isIPv6(address) ? 'udp6' : 'udp4', options.serve, logger);
+    const udp = new RawUdpServer(isIPv6(address) ? 'udp6' : 'udp4', options.serve, logger);
     try {
       await bind(address, port, 'UDP', (onError, onDone) => {
         udp.once('error', onError);
@@ -73,8 +50,9 @@ export async function listenDns(options: { address: string; port: number; logger
       udp.close(); // releases the socket handle a failed bind leaves open
       throw err;
     }
+    udp.tuneBuffers();
     const bound = udp.address().port;
-    const tcp = new ScreenedTcpServer(options.serve, logger);
+    const tcp = new RawTcpServer(options.serve, logger);
     try {
       await bind(address, bound, 'TCP', (onError, onDone) => {
         tcp.once('error', onError);
@@ -103,13 +81,20 @@ function bind(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     start(
-      (err) => reject(new AppError('UNAVAILABLE', `DNS cannot listen on ${proto} ${address}:${port}: ${err.message}`, { cause: err })),
+      (err) => {
+        // Port 53 needs the privilege: say how to get it rather than just "EACCES".
+        const hint =
+          (err as NodeJS.ErrnoException).code === 'EACCES' && port > 0 && port < 1024
+            ? ` (ports below 1024 need root or CAP_NET_BIND_SERVICE: setcap cap_net_bind_service=+ep on the node binary, or AmbientCapabilities= in a systemd unit)`
+            : '';
+        reject(new AppError('UNAVAILABLE', `DNS cannot listen on ${proto} ${address}:${port}: ${err.message}${hint}`, { cause: err }));
+      },
       resolve,
     );
   });
 }
 
-async function closeBoth(udp: ScreenedUdpServer, tcp: ScreenedTcpServer): Promise<void> {
+async function closeBoth(udp: RawUdpServer, tcp: RawTcpServer): Promise<void> {
   tcp.destroyConnections();
   await Promise.all([
     new Promise<void>((resolve) => udp.close(() => resolve())),
@@ -117,38 +102,54 @@ async function closeBoth(udp: ScreenedUdpServer, tcp: ScreenedTcpServer): Promis
   ]);
 }
 
-/** dns2's UDP server with the screen in front of its parser. */
-class ScreenedUdpServer extends UDPServer {
+/** dns2's UDP server, fed raw datagrams. */
+class RawUdpServer extends UDPServer {
+  private readonly sent: (err: Error | null) => void;
+
   constructor(
     type: 'udp4' | 'udp6',
     private readonly serve: QueryHandler,
     private readonly logger: Logger,
   ) {
     super({ type });
-    this.on('request', (request: Packet, send: (reply: Buffer) => Promise<Buffer>, client: RemoteInfo) => {
-      const reply = this.serve(request, 'udp');
-      if (reply) send(reply).catch((err: unknown) => this.logger.debug({ client: client.address, err: errorMessage(err) }, 'udp send failed'));
-    });
-    this.on('requestError', (err: Error) => this.logger.debug({ err: err.message }, 'unparsable udp query dropped'));
+    // One callback for every send: no closure per packet.
+    this.sent = (err) => {
+      if (err) this.logger.debug({ err: err.message }, 'udp send failed');
+    };
   }
 
-  override handle(data: Buffer, rinfo: RemoteInfo): void {
-    const verdict = screen(data);
-    if (verdict.ok) return super.handle(data, rinfo);
-    this.logger.debug({ client: rinfo.address, reason: verdict.reason, bytes: data.length }, 'malformed udp query');
-    if (verdict.reply) {
-      this.send(verdict.reply, rinfo.port, rinfo.address, (err) => {
-        if (err) this.logger.debug({ err: err.message }, 'udp send failed');
-      });
+  tuneBuffers(): void {
+    try {
+      this.setRecvBufferSize(UDP_BUFFER_BYTES);
+      this.setSendBufferSize(UDP_BUFFER_BYTES);
+    } catch (err) {
+      this.logger.debug({ err: errorMessage(err) }, 'could not enlarge udp socket buffers');
     }
+  }
+
+  // Replaces UDPServer#handle, which dns2 registers as its 'message' listener.
+  override handle(data: Buffer, rinfo: RemoteInfo): void {
+    const reply = this.serve(data, 'udp');
+    if (reply === undefined) return;
+    if (Buffer.isBuffer(reply)) {
+      this.send(reply, rinfo.port, rinfo.address, this.sent);
+      return;
+    }
+    reply.then(
+      (bytes) => {
+        if (bytes) this.send(bytes, rinfo.port, rinfo.address, this.sent);
+      },
+      (err: unknown) => this.logger.debug({ err: errorMessage(err) }, 'udp reply failed'),
+    );
   }
 }
 
 /**
- * dns2's TCP server with its connection handling replaced: length-prefixed messages, pipelined,
- * each screened before it is parsed; a connection that sends garbage framing is closed.
+ * dns2's TCP server with its connection handling replaced: length-prefixed messages, pipelined
+ * (replies may come back out of order, RFC 7766 §6.2.1.1); a connection whose framing is off is
+ * closed, as is one idle for 10 s or one that stops reading its replies.
  */
-class ScreenedTcpServer extends TCPServer {
+class RawTcpServer extends TCPServer {
   private readonly sockets = new Set<Socket>();
 
   constructor(
@@ -169,6 +170,7 @@ class ScreenedTcpServer extends TCPServer {
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'tcp connection error'));
     socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
+    const state = { inFlight: 0, ended: false };
     let pending: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
@@ -177,43 +179,54 @@ class ScreenedTcpServer extends TCPServer {
         if (pending.length < 2 + length) break;
         const frame = pending.subarray(2, 2 + length);
         pending = pending.subarray(2 + length);
-        this.onFrame(frame, socket);
+        this.onFrame(frame, socket, state);
       }
     });
     socket.on('end', () => {
       if (pending.length > 0) this.logger.debug({ bytes: pending.length }, 'tcp connection closed mid-message');
-      socket.end();
+      state.ended = true;
+      // Half-closed by the client: our side closes once every reply is written.
+      if (state.inFlight === 0) socket.end();
     });
   }
 
-  private onFrame(frame: Buffer, socket: Socket): void {
-    const remote = socket.remoteAddress;
-    const verdict = screen(frame);
-    if (!verdict.ok) {
-      this.logger.debug({ client: remote, reason: verdict.reason, bytes: frame.length }, 'malformed tcp query');
-      if (verdict.reply) write(socket, verdict.reply);
-      else if (frame.length < HEADER_BYTES) socket.destroy(); // the framing itself is off
+  private onFrame(frame: Buffer, socket: Socket, state: { inFlight: number; ended: boolean }): void {
+    if (frame.length < HEADER_BYTES) {
+      this.logger.debug({ client: socket.remoteAddress, bytes: frame.length }, 'tcp frame shorter than a DNS header');
+      socket.destroy(); // the framing itself is off
       return;
     }
-    let request: Packet;
-    try {
-      request = Packet.parse(frame);
-    } catch (err) {
-      this.logger.debug({ client: remote, err: errorMessage(err) }, 'unparsable tcp query');
-      write(socket, headerReply(frame, RCODE.FORMERR));
+    const reply = this.serve(frame, 'tcp');
+    if (reply === undefined) return;
+    if (Buffer.isBuffer(reply)) {
+      write(socket, reply);
       return;
     }
-    const reply = this.serve(request, 'tcp');
-    if (reply) write(socket, reply);
+    if (state.inFlight >= MAX_TCP_IN_FLIGHT) {
+      socket.destroy();
+      return;
+    }
+    state.inFlight++;
+    reply
+      .then(
+        (bytes) => {
+          if (bytes) write(socket, bytes);
+        },
+        (err: unknown) => this.logger.debug({ err: errorMessage(err) }, 'tcp reply failed'),
+      )
+      .finally(() => {
+        state.inFlight--;
+        if (state.ended && state.inFlight === 0 && !socket.destroyed) socket.end();
+      });
   }
 }
 
 function write(socket: Socket, message: Buffer): void {
   if (socket.destroyed || !socket.writable) return;
-  const prefix = Buffer.alloc(2);
-  prefix.writeUInt16BE(message.length);
-  socket.write(Buffer.concat([prefix, message]));
+  const framed = Buffer.allocUnsafe(2 + message.length);
+  framed.writeUInt16BE(message.length, 0);
+  message.copy(framed, 2);
+  socket.write(framed);
   // A client that pipelines queries but never reads its replies would grow this without bound.
   if (socket.writableLength > MAX_TCP_BACKLOG) socket.destroy();
 }
-

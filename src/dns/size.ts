@@ -1,9 +1,9 @@
 import { txtChunks, type DnsRecord } from './records.js';
 
 /**
- * Wire size of a reply, computed from the plain records so trimming never has to encode (the
- * encoder is slow, issue #6). Two measures, as Consul uses two: uncompressed, and compressed
- * the way our encoder compresses — every name, rdata names included, against earlier suffixes
+ * Wire size of a reply, computed from the plain records so trimming never has to encode. Two
+ * measures, as Consul uses two: uncompressed, and compressed the way our encoder (wire.ts)
+ * compresses — every name but SRV targets, rdata names included, against earlier suffixes
  * (case-insensitively) at offsets below 16 KiB. A test holds this equal to the encoder's output.
  */
 
@@ -44,7 +44,8 @@ function recordEnd(record: DnsRecord, start: number, names: NameSizer): number {
       return offset + 16;
     case 'SRV':
       offset += 6;
-      return offset + names.size(record.target, offset);
+      // Written in full (RFC 2782), though later names may point into it.
+      return offset + names.size(record.target, offset, false);
     case 'TXT':
       return offset + txtChunks(record.text).reduce((sum, chunk) => sum + 1 + chunk.length, 0);
     case 'CNAME':
@@ -64,13 +65,13 @@ class NameSizer {
   constructor(private readonly compress: boolean) {}
 
   /** Bytes a name takes when written at `offset`, remembering its suffixes for later names. */
-  size(name: string, offset: number): number {
+  size(name: string, offset: number, mayPoint = true): number {
     const labels = name.split('.').filter((label) => label !== '');
     let bytes = 0;
     for (let i = 0; i < labels.length; i++) {
       if (this.compress) {
         const suffix = labels.slice(i).join('.').toLowerCase();
-        if (this.seen.has(suffix)) return bytes + 2;
+        if (mayPoint && this.seen.has(suffix)) return bytes + 2;
         if (offset + bytes < MAX_POINTER_OFFSET) this.seen.add(suffix);
       }
       bytes += 1 + labels[i]!.length;

@@ -11,18 +11,20 @@ import { ManualClock } from '../../helpers/manual-clock.js';
 import { dnsConfig } from './dns-fixtures.js';
 import type { CatalogReader } from '../../../src/catalog/reader.js';
 
-export async function startTestServer(reader: CatalogReader, dns: Partial<DnsConfig> = {}, altDomain = ''): Promise<DnsServerHandle> {
+export async function startTestServer(reader: CatalogReader, dns: Partial<DnsConfig> = {}, altDomain = '', clock = new ManualClock()): Promise<DnsServerHandle> {
   return startDnsServer({
     reader,
     config: { bindAddress: '127.0.0.1', port: 0, domain: 'consul.', altDomain, datacenter: 'dc1', dns: dnsConfig(dns) },
     logger: silentLogger(),
     random: seededRandom(3),
-    clock: new ManualClock(),
+    clock,
   });
 }
 
 export interface QueryOptions {
   id?: number;
+  /** Recursion desired (default on, as resolvers send it). */
+  rd?: boolean;
   /** EDNS UDP buffer size; no OPT record when omitted. */
   edns?: number;
   /** An EDNS Client Subnet option (IPv4), sent with the OPT record. */
@@ -31,7 +33,7 @@ export interface QueryOptions {
 
 export function buildQuery(name: string, type: number, options: QueryOptions = {}): Buffer {
   const query = new Packet();
-  query.header = new Packet.Header({ id: options.id ?? 0x1234, rd: 1 });
+  query.header = new Packet.Header({ id: options.id ?? 0x1234, rd: options.rd === false ? 0 : 1 });
   query.questions = [new Packet.Question(name, type, Packet.CLASS.IN)];
   if (options.edns !== undefined) {
     const rdata = options.subnet

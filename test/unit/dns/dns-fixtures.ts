@@ -10,7 +10,7 @@ import { seededRandom } from '../../../src/shared/random.js';
 import { checkInput, newCatalog, nodeInput, serviceInput } from '../../helpers/catalog.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 
-/** Consul's dns_config defaults. */
+/** roster's dns_config defaults (Consul's, but enable_truncate on). */
 export function dnsConfig(overrides: Partial<DnsConfig> = {}): DnsConfig {
   return {
     nodeTtlMs: 0,
@@ -18,10 +18,12 @@ export function dnsConfig(overrides: Partial<DnsConfig> = {}): DnsConfig {
     onlyPassing: false,
     udpAnswerLimit: 3,
     aRecordLimit: 0,
-    enableTruncate: false,
+    enableTruncate: true,
     enableAdditionalNodeMetaTxt: true,
     allowStale: true,
     recursors: [],
+    recursorTimeoutMs: 2000,
+    recursorStrategy: 'sequential',
     ...overrides,
   };
 }

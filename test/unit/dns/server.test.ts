@@ -91,10 +91,10 @@ describe('dns server: answering', () => {
 });
 
 describe('dns server: size limits', () => {
-  it('limits non-EDNS UDP answers to udp_answer_limit, silently unless enable_truncate', async () => {
+  it('limits non-EDNS UDP answers to udp_answer_limit with TC set, silently only with enable_truncate off', async () => {
     const { store } = await catalogWith(many(10));
-    const quiet = await startTestServer(store);
-    const loud = await startTestServer(store, { enableTruncate: true });
+    const quiet = await startTestServer(store, { enableTruncate: false });
+    const loud = await startTestServer(store);
     try {
       const cut = await udpQuery(quiet.port, 'web.service.consul', QTYPE.A);
       assert.equal(cut.packet.answers.length, 3);

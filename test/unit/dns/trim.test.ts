@@ -1,19 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Packet } from 'dns2';
 import { QTYPE, RCODE, soaRecord, type DnsRecord, type DnsResponse } from '../../../src/dns/records.js';
-import { ednsReplySize, encodeReply, type EdnsRequest } from '../../../src/dns/server-codec.js';
 import { messageSize } from '../../../src/dns/size.js';
 import { trimResponse, type TrimLimits } from '../../../src/dns/trim.js';
+import { decodeQuery, encodeReply, optBytes, questionName, type EdnsRequest } from '../../../src/dns/wire.js';
+import { buildQuery } from './dns-client.js';
 
 const QNAME = 'web.service.consul';
 
-function request(name = QNAME, type: number = QTYPE.SRV): Packet {
-  const query = new Packet();
-  query.header = new Packet.Header({ id: 4242, rd: 1 });
-  query.questions = [new Packet.Question(name, type, Packet.CLASS.IN)];
-  return Packet.parse(query.toBuffer());
+/** The question section of a query for QNAME, as the encoder takes it. */
+function question(): { bytes: Buffer; labels: string[] } {
+  const raw = buildQuery(QNAME, QTYPE.SRV);
+  const decoded = decodeQuery(raw);
+  assert.ok(decoded.ok);
+  return { bytes: raw.subarray(12, decoded.query.questionEnd), labels: questionName(raw, decoded.query).labels };
 }
+
+const HEADER = { id: 4242, queryFlags: 0x0100, authoritative: true, truncated: false, recursionAvailable: false, rcode: RCODE.NOERROR } as const;
 
 function srvResponse(count: number, node = (i: number) => `node-${i}`): DnsResponse {
   const answer: DnsRecord[] = [];
@@ -45,8 +48,8 @@ const limits = (overrides: Partial<TrimLimits> = {}): TrimLimits => ({
 const shape = (response: DnsResponse, trailerBytes = 0) => ({ questionName: QNAME, ...response, trailerBytes });
 
 describe('dns size model', () => {
-  it('matches the encoder byte for byte, compression and OPT included', () => {
-    const edns: EdnsRequest = { udpSize: 4096, subnet: { family: 1, sourcePrefixLength: 24, ip: '192.0.2.0' } };
+  it('matches the encoder byte for byte, compression (never of SRV targets) and OPT included', () => {
+    const edns: EdnsRequest = { udpSize: 4096, subnet: { family: 1, sourcePrefixLength: 24, address: Buffer.from([192, 0, 2]) } };
     const mixed: DnsResponse = {
       ...srvResponse(5),
       authority: [soaRecord('consul', 1_700_000_000_000), { type: 'NS', name: 'consul', ttl: 0, target: 's1.node.dc1.consul' }],
@@ -63,8 +66,8 @@ describe('dns size model', () => {
       [aResponse(40), undefined],
       [srvResponse(300), undefined], // past 16 KiB, where compression pointers stop
     ] as const) {
-      const wire = encodeReply(request(), response, { truncated: false, edns: opt });
-      assert.equal(messageSize(shape(response, opt ? ednsReplySize(opt) : 0), true), wire.length);
+      const wire = encodeReply(HEADER, question(), response, opt);
+      assert.equal(messageSize(shape(response, opt ? optBytes(opt) : 0), true), wire.length);
     }
   });
 

@@ -41,10 +41,14 @@ describe('service definitions', () => {
 
 describe('check definitions', () => {
   it('needs exactly one of TTL/HTTP/TCP, and an interval for HTTP/TCP', () => {
-    assert.throws(() => parseCheckDefinition({ Name: 'x' }), /exactly one of TTL, HTTP or TCP/);
+    assert.throws(() => parseCheckDefinition({ Name: 'x' }), /exactly one of TTL, HTTP, TCP, Args \(script\), GRPC or AliasService\/AliasNode/);
     assert.throws(() => parseCheckDefinition({ Name: 'x', TTL: '1s', TCP: 'a:1' }), /exactly one/);
     assert.throws(() => parseCheckDefinition({ Name: 'x', TCP: 'a:1' }), /need an Interval/);
-    assert.throws(() => parseCheckDefinition({ Name: 'x', Args: ['/bin/true'], Interval: '1s' }), /script and gRPC checks are not supported/);
+    assert.throws(() => parseCheckDefinition({ Name: 'x', Args: ['/bin/true'] }), /script checks need an Interval/);
+    assert.throws(() => parseCheckDefinition({ Name: 'x', GRPC: 'localhost:1', GRPCUseTLS: true, Interval: '1s' }), /GRPCUseTLS: gRPC checks over TLS are not supported/);
+    assert.throws(() => parseCheckDefinition({ Name: 'x', GRPC: 'nohost', Interval: '1s' }), /GRPC: expected "host:port"/);
+    assert.throws(() => parseCheckDefinition({ Name: 'x', Script: 'curl x', Interval: '1s' }), /Script .* is not supported; give the command as Args/);
+    assert.throws(() => parseCheckDefinition({ Name: 'x', Args: [], Interval: '1s' }), /needs a command/);
     const c = parseCheckDefinition({ name: 'mem', ttl: '30s', status: 'passing', notes: 'n' });
     assert.equal(c.CheckID, 'mem');
     assert.equal(c.Status, 'passing');
@@ -70,5 +74,23 @@ describe('fields Consul clients send that roster does not act on', () => {
     const s = parseServiceDefinition({ Name: 'x', Connect: null, Proxy: {}, SidecarService: null, Check: { TTL: '1s', OutputMaxSize: 10 } });
     assert.equal(s.Name, 'x');
     assert.throws(() => parseServiceDefinition({ Name: 'x', Tgas: [] }), /unknown field "Tgas"/);
+  });
+});
+
+describe('check kinds beyond TTL/HTTP/TCP', () => {
+  it('parses script, gRPC and alias checks with Consul keys in any case', () => {
+    const script = parseCheckDefinition({ name: 'disk', args: ['/usr/bin/check_disk', '-w', '80'], interval: '30s' });
+    assert.equal(script.Kind, 'script');
+    assert.deepEqual(script.Args, ['/usr/bin/check_disk', '-w', '80']);
+    assert.deepEqual(parseCheckDefinition({ Name: 'old', ScriptArgs: ['/bin/true'], Interval: '5s' }).Args, ['/bin/true']);
+    const grpc = parseCheckDefinition({ name: 'g', grpc: '127.0.0.1:9000/my.Service', interval: '10s', grpc_use_tls: false });
+    assert.equal(grpc.Kind, 'grpc');
+    assert.equal(grpc.GRPC, '127.0.0.1:9000/my.Service');
+    const alias = parseCheckDefinition({ name: 'a', alias_service: 'web', alias_node: 'n2' });
+    assert.deepEqual([alias.Kind, alias.AliasService, alias.AliasNode, alias.Interval], ['alias', 'web', 'n2', '']);
+    const http = parseCheckDefinition({ name: 'h', http: 'http://x/', interval: '1s', disable_redirects: true, header: { 'X-A': ['1', '2'] } });
+    assert.equal(http.DisableRedirects, true);
+    assert.deepEqual(http.Header, { 'X-A': ['1', '2'] });
+    assert.throws(() => parseCheckDefinition({ Name: 'x', Args: ['/bin/true'], TTL: '1s', Interval: '1s' }), /exactly one/);
   });
 });

@@ -1,0 +1,204 @@
+import type { CatalogReader } from '../catalog/reader.js';
+import type { DnsConfig } from '../config/types.js';
+import type { Clock } from '../shared/clock.js';
+import { errorMessage } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { Random } from '../shared/random.js';
+import { AnswerCache, FORWARD, type CachedReply } from './answer-cache.js';
+import { parseQuestion, type DnsDomains, type ParsedQuestion } from './parse.js';
+import { RCODE, type DnsResponse } from './records.js';
+import type { Recursor } from './recursor.js';
+import { resolve, type ResolveOptions } from './resolve.js';
+import type { Transport } from './server-transport.js';
+import { trimResponse, udpPayloadLimit } from './trim.js';
+import { decodeQuery, encodeReply, headerReply, optBytes, questionName, type WireQuery } from './wire.js';
+
+/**
+ * One query's bytes → the reply's bytes. The hot path: decode the header and question (no
+ * objects beyond a small record), look the question up among prebuilt replies, copy, patch the
+ * ID and flags and the question's spelling. On a miss: parse → resolve → trim → encode, a few
+ * times over for different shuffles, and keep the results until the catalog changes. Names
+ * outside our zones (and reverse names we do not know) go to the recursors when there are any.
+ */
+
+export interface AnswererOptions {
+  reader: CatalogReader;
+  domains: DnsDomains;
+  datacenter: string;
+  dns: DnsConfig;
+  logger: Logger;
+  random: Random;
+  clock: Clock;
+  /** Undefined: no recursors, names outside our zones are REFUSED. */
+  recursor: Recursor | undefined;
+}
+
+/** A TCP reply's upper bound: the 16-bit length prefix. */
+const MAX_TCP_MESSAGE = 65535;
+/** Orderings prebuilt for an answer of several records (fewer for a small set: n! of them). */
+const MAX_VARIANTS = 16;
+/** Past this size an answer gets fewer prebuilt orderings (bounding the cache's memory). */
+const BIG_REPLY = 4096;
+
+export class DnsAnswerer {
+  readonly cache: AnswerCache;
+  private readonly ra: boolean;
+
+  constructor(private readonly options: AnswererOptions) {
+    this.cache = new AnswerCache({ reader: options.reader, now: () => options.clock.now() });
+    this.ra = options.recursor !== undefined;
+  }
+
+  close(): void {
+    this.cache.close();
+  }
+
+  answer(raw: Buffer, transport: Transport): Buffer | undefined | Promise<Buffer | undefined> {
+    const decoded = decodeQuery(raw);
+    if (!decoded.ok) {
+      this.options.logger.debug({ transport, reason: decoded.reason, bytes: raw.length }, 'malformed query');
+      return decoded.rcode === undefined ? undefined : headerReply(raw, decoded.rcode, this.ra);
+    }
+    const query = decoded.query;
+    if (query.edns?.version !== undefined) return this.badVersion(raw, query);
+    const key = cacheKey(query, transport);
+    const cached = this.cache.get(key);
+    if (cached === FORWARD) return this.forward(raw, query, transport);
+    if (cached !== undefined) return patch(this.cache.take(cached), raw, query);
+    try {
+      return this.build(raw, query, transport, key);
+    } catch (err) {
+      // A bug or an unencodable record must cost one reply, not the server.
+      this.options.logger.warn({ err: errorMessage(err), transport }, 'failed to answer, replying SERVFAIL');
+      return headerReply(raw, RCODE.SERVFAIL, this.ra);
+    }
+  }
+
+  private build(raw: Buffer, query: WireQuery, transport: Transport, key: string): Buffer | Promise<Buffer | undefined> {
+    const { reader, domains, datacenter, dns, random, clock, recursor } = this.options;
+    const generation = this.cache.generation;
+    const name = questionName(raw, query);
+    const parsed = parseQuestion(name.name, query.qtype, domains);
+    if (recursor && parsed.query.kind === 'outside') {
+      this.cache.set(key, FORWARD, generation);
+      return this.forward(raw, query, transport);
+    }
+    const resolveOptions: ResolveOptions = { domains, datacenter, dns, random, clock, edns: query.edns !== undefined };
+    const first = resolve(parsed, reader, resolveOptions);
+    // A reverse name we do not know may be someone else's: the recursors may know it.
+    if (recursor && isReverse(parsed) && first.rcode === RCODE.NXDOMAIN) {
+      this.cache.set(key, FORWARD, generation);
+      return this.forward(raw, query, transport);
+    }
+    const question = { bytes: raw.subarray(12, query.questionEnd), labels: name.labels };
+    const render = (response: DnsResponse): Buffer => this.render(raw, query, question, transport, parsed, response);
+    const reply = render(first);
+    const variants = [reply];
+    const wanted = variantCount(first.answer.length, reply.length);
+    for (let i = 1; i < wanted; i++) variants.push(render(resolve(parsed, reader, resolveOptions)));
+    const entry: CachedReply = {
+      variants,
+      next: wanted > 1 ? 1 : 0,
+      served: 1,
+      bornMs: clock.now(),
+      bytes: variants.reduce((sum, v) => sum + v.length, 0),
+    };
+    this.cache.set(key, entry, generation);
+    return reply;
+  }
+
+  private render(
+    raw: Buffer,
+    query: WireQuery,
+    question: { bytes: Buffer; labels: string[] },
+    transport: Transport,
+    parsed: ParsedQuestion,
+    resolved: DnsResponse,
+  ): Buffer {
+    const { dns, logger } = this.options;
+    const edns = query.edns;
+    const { response, trimmed } = trimResponse(resolved, {
+      transport,
+      ednsUdpSize: edns?.udpSize,
+      udpAnswerLimit: dns.udpAnswerLimit,
+      qtype: query.qtype,
+      questionName: parsed.name,
+      trailerBytes: edns ? optBytes(edns) : 0,
+    });
+    if (trimmed) logger.debug({ transport, question: parsed.name, records: `${response.answer.length}/${resolved.answer.length}` }, 'response too large, trimmed');
+    const header = {
+      id: query.id,
+      queryFlags: query.flags,
+      authoritative: response.authoritative,
+      // Over UDP a cut reply says so, and the client retries over TCP (unless enable_truncate is
+      // turned off, which restores Consul's silent cut).
+      truncated: transport === 'udp' && trimmed && dns.enableTruncate,
+      recursionAvailable: this.ra,
+      rcode: response.rcode,
+    };
+    const reply = encodeReply(header, question, response, edns);
+    const limit = transport === 'udp' ? udpPayloadLimit(edns?.udpSize) : MAX_TCP_MESSAGE;
+    if (reply.length <= limit) return reply;
+    // Only a single record too big to trim can get here: over UDP the question alone with TC set
+    // so the client retries over TCP; over TCP it cannot be framed at all: SERVFAIL.
+    if (transport === 'tcp') return headerReply(raw, RCODE.SERVFAIL, this.ra);
+    return encodeReply({ ...header, truncated: true }, question, { answer: [], authority: [], additional: [] }, edns);
+  }
+
+  /** RFC 6891 §6.1.3: an EDNS version we do not speak gets BADVERS (16) and our version, 0. */
+  private badVersion(raw: Buffer, query: WireQuery): Buffer {
+    const header = { id: query.id, queryFlags: query.flags, authoritative: false, truncated: false, recursionAvailable: this.ra, rcode: RCODE.NOERROR };
+    const question = { bytes: raw.subarray(12, query.questionEnd), labels: [] };
+    return encodeReply(header, question, { answer: [], authority: [], additional: [] }, { udpSize: query.edns!.udpSize }, 1);
+  }
+
+  private async forward(raw: Buffer, query: WireQuery, transport: Transport): Promise<Buffer | undefined> {
+    const reply = await this.options.recursor!.forward(raw, transport);
+    if (!reply) return headerReply(raw, RCODE.SERVFAIL, true);
+    if (transport === 'udp' && reply.length > udpPayloadLimit(query.edns?.udpSize)) return truncatedCopy(reply, raw, query);
+    return reply;
+  }
+}
+
+function cacheKey(query: WireQuery, transport: Transport): string {
+  const edns = query.edns;
+  let size = '-';
+  if (edns) {
+    size = String(edns.udpSize);
+    if (edns.subnet) size += `/${edns.subnet.family}/${edns.subnet.sourcePrefixLength}/${edns.subnet.address.toString('hex')}`;
+  }
+  return `${transport === 'udp' ? 'u' : 't'}${size}|${query.qtype}|${query.qclass}|${query.nameKey}`;
+}
+
+/** A cached reply made this query's: its ID, its RD and CD bits, its question's spelling. */
+function patch(out: Buffer, raw: Buffer, query: WireQuery): Buffer {
+  out[0] = raw[0]!;
+  out[1] = raw[1]!;
+  out[2] = (out[2]! & 0xfe) | (raw[2]! & 0x01);
+  out[3] = (out[3]! & 0xef) | (raw[3]! & 0x10);
+  raw.copy(out, 12, 12, query.nameEnd);
+  return out;
+}
+
+function variantCount(answers: number, bytes: number): number {
+  if (answers <= 1) return 1;
+  let orderings = 1;
+  for (let n = 2; n <= answers && orderings < MAX_VARIANTS; n++) orderings *= n;
+  const count = Math.min(MAX_VARIANTS, orderings);
+  return bytes > BIG_REPLY ? Math.min(4, count) : count;
+}
+
+function isReverse(parsed: ParsedQuestion): boolean {
+  const lower = parsed.name.toLowerCase();
+  return lower === 'arpa' || lower.endsWith('.arpa');
+}
+
+/** An upstream reply too big for the client's UDP buffer: its header and the question, TC set. */
+function truncatedCopy(reply: Buffer, raw: Buffer, query: WireQuery): Buffer {
+  const out = Buffer.alloc(query.questionEnd);
+  reply.copy(out, 0, 0, 4);
+  out[2] = out[2]! | 0x02;
+  out.writeUInt16BE(1, 4);
+  raw.copy(out, 12, 12, query.questionEnd);
+  return out;
+}
