@@ -3,8 +3,8 @@ import type { CheckRecord, NodeRecord, ServiceRecord } from './types.js';
 
 /**
  * Every catalog change is one of these typed commands, proposed to the command log (Raft) and
- * applied by the FSM. They are plain JSON so they can be written to the Raft log as they are;
- * KV values travel base64-encoded for that reason.
+ * applied by the FSM. They are plain structures (msgpack in the Raft log, see command-codec.ts);
+ * KV values travel as raw bytes (base64 strings in logs written before format v2).
  *
  * Wire rule: `type` strings are append-only; never rename or reuse one.
  */
@@ -35,8 +35,8 @@ export interface KVCommand {
   type: 'kv';
   op: KVOp;
   key: string;
-  /** base64 of the value (set / cas). */
-  value?: string;
+  /** The value (set / cas): raw bytes, or base64 (commands of format v1, still in old logs). */
+  value?: string | Uint8Array;
   flags?: number;
   /** For cas / delete-cas: the ModifyIndex the entry must have (0 = must not exist). */
   index?: number;

@@ -110,7 +110,7 @@ export class CatalogFsm {
         case 'set':
           store.kvPut({
             Key: cmd.key,
-            Value: Buffer.from(cmd.value ?? '', 'base64'),
+            Value: kvValue(cmd.value),
             Flags: cmd.flags ?? 0,
             LockIndex: existing?.LockIndex ?? 0,
             Session: existing?.Session ?? '',
@@ -138,4 +138,10 @@ export class CatalogFsm {
       }
     });
   }
+}
+
+/** A command's value as the store keeps it: a Buffer of its own (never a view into the log entry). */
+function kvValue(value: string | Uint8Array | undefined): Buffer {
+  if (value === undefined) return Buffer.alloc(0);
+  return typeof value === 'string' ? Buffer.from(value, 'base64') : Buffer.from(value);
 }

@@ -1,4 +1,4 @@
-import { decodeCommand, decodeSnapshot, encodeSnapshot } from './command-codec.js';
+import { decodeCommand, decodeSnapshot, encodeSnapshot, encodeSnapshotChunks } from './command-codec.js';
 import type { CatalogFsm, FsmOutcome } from './fsm.js';
 
 /**
@@ -15,6 +15,11 @@ export class ReplicatedCatalogFsm {
 
   snapshot(): Uint8Array {
     return encodeSnapshot(this.fsm.snapshot());
+  }
+
+  /** Captures the store now (cheap: references to immutable rows); encodes it as it is iterated. */
+  snapshotPieces(): Iterable<Uint8Array> {
+    return encodeSnapshotChunks(this.fsm.snapshot());
   }
 
   restore(data: Uint8Array): void {

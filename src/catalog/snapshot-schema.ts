@@ -15,7 +15,7 @@ const row = { CreateIndex: index, ModifyIndex: index };
 const node = z.object({ ID: z.string(), Node: z.string().min(1), Address: z.string(), Datacenter: z.string(), TaggedAddresses: strings, Meta: strings, ...row }).passthrough();
 const service = z.object({ Node: z.string().min(1), ID: z.string().min(1), Service: z.string(), Tags: z.array(z.string()), Port: z.number(), ...row }).passthrough();
 const check = z.object({ Node: z.string().min(1), CheckID: z.string().min(1), Status: z.enum(['passing', 'warning', 'critical']), ...row }).passthrough();
-const kv = z.object({ Key: z.string(), Value: z.string(), Flags: z.number(), ...row }).passthrough();
+const kv = z.object({ Key: z.string(), Value: z.union([z.string(), z.instanceof(Uint8Array)]), Flags: z.number(), ...row }).passthrough();
 
 const snapshot = z.object({
   nodes: z.array(node),

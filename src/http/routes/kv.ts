@@ -73,7 +73,7 @@ export function registerKvRoutes(router: Router, deps: HttpDeps): void {
       config.kvMaxValueSize,
       (limit) => `Request body too large, max size: ${limit} bytes. See kv_max_value_size (limits.kv_max_value_size).`,
     );
-    const command: KVCommand = { type: 'kv', op: cas === undefined ? 'set' : 'cas', key, value: body.toString('base64'), flags };
+    const command: KVCommand = { type: 'kv', op: cas === undefined ? 'set' : 'cas', key, value: body, flags };
     if (cas !== undefined) command.index = cas;
     const applied = await log.propose(command);
     // A plain set always reports true; only CAS reports whether it took.

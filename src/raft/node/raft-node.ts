@@ -6,7 +6,7 @@ import type {
   SnapshotMessage, SnapshotMeta,
 } from '../core/types.js';
 import { bootstrapLog, decodeMembership } from '../core/index.js';
-import type { LogStorage, SnapshotStore } from '../storage/types.js';
+import type { LogStorage, SnapshotSink, SnapshotStore } from '../storage/types.js';
 import { PendingProposals, PendingReads } from './pending.js';
 import type { RaftStateMachine } from './state-machine.js';
 import type { RaftInbox, RaftTransport } from './transport.js';
@@ -66,6 +66,8 @@ export class RaftNode implements RaftInbox {
   private appliedMembership: Membership = { servers: [] };
   private lastSnapshot: SnapshotMeta | null = null;
   private snapshotting = false;
+  /** This server's snapshot threshold: the configured one jittered by ±10% by server ID. */
+  private readonly snapshotThreshold: number;
   private processing = false;
   private closed = false;
   private fatal: Error | undefined;
@@ -76,7 +78,9 @@ export class RaftNode implements RaftInbox {
   private constructor(
     private readonly deps: RaftNodeDeps,
     private core: RaftCore,
-  ) {}
+  ) {
+    this.snapshotThreshold = jitteredThreshold(deps.options.snapshotThreshold, deps.options.id);
+  }
 
   /** Reads the durable state back, restores the state machine from the newest snapshot, starts ticking. */
   static async open(deps: RaftNodeDeps): Promise<RaftNode> {
@@ -394,32 +398,50 @@ export class RaftNode implements RaftInbox {
   }
 
   /**
-   * Past the threshold, snapshot the state machine (synchronously, so it is exactly the applied
-   * state), write it out in the background, then let the core and the log drop what it covers.
+   * Past the threshold, capture the state machine (synchronously, so it is exactly the applied
+   * state; the capture is cheap), then encode and write it out in the background, piece by
+   * piece with the event loop let run between pieces, and finally let the core and the log drop
+   * what it covers. Each server's threshold is jittered so a cluster does not snapshot at once.
    */
   private maybeSnapshot(): void {
-    const { snapshotThreshold, trailingLogs } = this.deps.options;
     const since = this.appliedIndex - (this.lastSnapshot?.index ?? 0);
-    if (this.snapshotting || since < snapshotThreshold || this.appliedIndex === 0) return;
+    if (this.snapshotting || since < this.snapshotThreshold || this.appliedIndex === 0) return;
     const meta: SnapshotMeta = { index: this.appliedIndex, term: this.appliedTerm, membership: this.appliedMembership };
-    const data = this.deps.fsm.snapshot();
+    const { fsm } = this.deps;
+    const data = fsm.snapshotPieces ? fsm.snapshotPieces() : fsm.snapshot();
     this.snapshotting = true;
-    void (async () => {
-      try {
-        const sink = await this.deps.snapshots.create(meta);
-        await sink.write(data);
-        await sink.commit();
-        if (this.closed) return;
-        this.lastSnapshot = meta;
-        this.core.compact(meta, trailingLogs);
-        await this.deps.storage.compact(meta.index - trailingLogs);
-        this.deps.logger.info({ index: meta.index, bytes: data.length }, 'snapshot taken');
-      } catch (err) {
-        this.deps.logger.warn({ err: errorMessage(err) }, 'snapshot failed; will retry');
-      } finally {
-        this.snapshotting = false;
+    void this.writeSnapshot(meta, data).finally(() => {
+      this.snapshotting = false;
+    });
+  }
+
+  private async writeSnapshot(meta: SnapshotMeta, data: Uint8Array | Iterable<Uint8Array>): Promise<void> {
+    const { trailingLogs } = this.deps.options;
+    const started = this.deps.clock.monotonic();
+    let sink: SnapshotSink | undefined;
+    try {
+      sink = await this.deps.snapshots.create(meta);
+      let bytes = 0;
+      for (const piece of data instanceof Uint8Array ? [data] : data) {
+        if (this.closed) throw new AppError('UNAVAILABLE', 'the server is shutting down');
+        await sink.write(piece);
+        bytes += piece.length;
+        // Applies, sends and HTTP replies run between pieces.
+        await new Promise((resolve) => setImmediate(resolve));
       }
-    })();
+      const done = sink;
+      sink = undefined;
+      await done.commit();
+      // A leader's newer snapshot may have been installed while this one was written.
+      if (this.closed || meta.index <= (this.lastSnapshot?.index ?? 0)) return;
+      this.lastSnapshot = meta;
+      this.core.compact(meta, trailingLogs);
+      await this.deps.storage.compact(meta.index - trailingLogs);
+      this.deps.logger.info({ index: meta.index, bytes, ms: Math.round(this.deps.clock.monotonic() - started) }, 'snapshot taken');
+    } catch (err) {
+      await sink?.abort().catch(() => undefined);
+      if (!this.closed) this.deps.logger.warn({ err: errorMessage(err) }, 'snapshot failed; will retry');
+    }
   }
 
   private logRoleChange(ready: Ready): void {
@@ -451,4 +473,15 @@ function proposeRefused(outcome: string): AppError {
     default:
       return new AppError('INTERNAL', `proposal refused: ${outcome}`);
   }
+}
+
+/**
+ * The snapshot threshold of one server: `base` moved by up to ±10%, by a hash of its ID (stable
+ * across restarts), so servers that apply the same entries do not all snapshot at the same one.
+ */
+export function jitteredThreshold(base: number, id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  const unit = (h >>> 0) / 0x1_0000_0000; // [0, 1)
+  return Math.max(1, Math.round(base * (0.9 + 0.2 * unit)));
 }

@@ -4,7 +4,9 @@
  *
  * Write path. save() checks the batch, queues it and returns. A single pump takes every queued
  * batch, frames them into one buffer (one record per save) and writes it with one syscall at the
- * end of the active segment. A sync loop, running beside the pump, fdatasyncs the active segment
+ * end of the active segment — on the event loop's thread: it only fills the page cache, and a
+ * thread-pool round trip would sit on the path of every commit; the fdatasync, which waits for
+ * the disk, runs in the pool. A sync loop, running beside the pump, fdatasyncs the active segment
  * and releases every sync waiter whose bytes were written before that fdatasync started: callers
  * that arrive while an fdatasync is in flight share the next one (group commit).
  *
@@ -28,7 +30,7 @@ import { AssertionError, assert } from '../../shared/assert.js';
 import type { Entry, HardState, SnapshotMeta } from '../core/types.js';
 import type { LogStorage, StoredLog } from './types.js';
 import { EMPTY_HARD_STATE, appendProblem, isEmptyHardState } from './log-state.js';
-import { closeFile, fdatasync, fsyncDir, openFile, writeAll } from './fs-util.js';
+import { closeFile, fdatasync, fsyncDir, openFile, writeAll, writeAllSync } from './fs-util.js';
 import { batchRecordSize, encodeBatchRecord, encodeHeaderRecord, encodeResetRecord, segmentFileName, writeBatchRecord } from './wal-format.js';
 import type { SegmentInfo } from './wal-reader.js';
 import { recoverWal } from './wal-recover.js';
@@ -225,7 +227,7 @@ export class FileLogStorage implements LogStorage {
       if (op.hs) this.writtenHs = op.hs;
     }
     assert(off === size, 'WAL batch framing size mismatch');
-    await writeAll(act.fd, buf, act.size);
+    writeAllSync(act.fd, buf, act.size);
     act.size += size;
     this.written += size;
     this.counters.writes++;

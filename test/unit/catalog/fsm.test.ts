@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { decodeSnapshot, encodeSnapshot } from '../../../src/catalog/command-codec.js';
 import { CatalogFsm } from '../../../src/catalog/fsm.js';
 import { StateStore } from '../../../src/catalog/store.js';
 import { TableWatches } from '../../../src/catalog/watch.js';
@@ -132,7 +133,7 @@ describe('FSM snapshot and restore', () => {
     assert.deepEqual(one.fsm.snapshot(), two.fsm.snapshot());
 
     const restored = new StateStore();
-    new CatalogFsm(restored).restore(JSON.parse(JSON.stringify(one.fsm.snapshot())));
+    new CatalogFsm(restored).restore(decodeSnapshot(encodeSnapshot(one.fsm.snapshot())));
     assert.deepEqual(restored.snapshot(), one.store.snapshot());
     assert.equal(restored.kvGet('cfg/b')?.Value.toString(), '2');
     assert.equal(restored.index(), one.store.index());

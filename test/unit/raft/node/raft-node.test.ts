@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { defaultRaftConfig, Raft } from '../../../../src/raft/core/index.js';
 import type { Membership, RaftMessage, SnapshotMessage } from '../../../../src/raft/core/types.js';
-import { RaftNode } from '../../../../src/raft/node/raft-node.js';
+import { jitteredThreshold, RaftNode } from '../../../../src/raft/node/raft-node.js';
 import type { RaftStateMachine } from '../../../../src/raft/node/state-machine.js';
 import type { RaftTransport } from '../../../../src/raft/node/transport.js';
 import { MemoryLogStorage, MemorySnapshotStore } from '../../../../src/raft/storage/index.js';
@@ -24,6 +24,26 @@ class ListMachine implements RaftStateMachine {
   }
   restore(data: Uint8Array): void {
     this.items = JSON.parse(new TextDecoder().decode(data)) as string[];
+  }
+}
+
+/** Snapshots in pieces, one per item, each produced on demand from a capture made at the call. */
+class PieceMachine extends ListMachine {
+  captured: string[] | undefined;
+  /** Items applied while pieces were still being produced. */
+  appliedDuring = 0;
+  snapshotPieces(): Iterable<Uint8Array> {
+    const capture = this.items.slice();
+    this.captured = capture;
+    const lengthAt = this.items.length;
+    return (function* (machine: PieceMachine) {
+      yield new TextEncoder().encode('[');
+      for (let i = 0; i < capture.length; i++) {
+        yield new TextEncoder().encode(`${i > 0 ? ',' : ''}${JSON.stringify(capture[i])}`);
+        machine.appliedDuring = machine.items.length - lengthAt;
+      }
+      yield new TextEncoder().encode(']');
+    })(this);
   }
 }
 
@@ -53,6 +73,7 @@ interface TestNode {
   node: RaftNode;
   fsm: ListMachine;
   storage: MemoryLogStorage;
+  snapshots: MemorySnapshotStore;
 }
 
 const opened: RaftNode[] = [];
@@ -60,13 +81,18 @@ after(async () => {
   for (const node of opened) await node.close();
 });
 
-async function openNode(net: MemoryNetwork, id: string, options: { storage?: MemoryLogStorage; snapshotThreshold?: number } = {}): Promise<TestNode> {
-  const fsm = new ListMachine();
+async function openNode(
+  net: MemoryNetwork,
+  id: string,
+  options: { storage?: MemoryLogStorage; snapshotThreshold?: number; fsm?: ListMachine } = {},
+): Promise<TestNode> {
+  const fsm = options.fsm ?? new ListMachine();
   const storage = options.storage ?? new MemoryLogStorage();
+  const snapshots = new MemorySnapshotStore();
   const node = await RaftNode.open({
     options: { id, address: id, tickMs: 5, snapshotThreshold: options.snapshotThreshold ?? 1_000_000, trailingLogs: 4 },
     storage,
-    snapshots: new MemorySnapshotStore(),
+    snapshots,
     transport: net.transport(id),
     fsm,
     clock: systemClock,
@@ -75,7 +101,7 @@ async function openNode(net: MemoryNetwork, id: string, options: { storage?: Mem
   });
   net.nodes.set(id, node);
   opened.push(node);
-  return { id, node, fsm, storage };
+  return { id, node, fsm, storage, snapshots };
 }
 
 const membership = (ids: string[]): Membership => ({ servers: ids.map((id) => ({ id, address: id, voter: true })) });
@@ -149,6 +175,38 @@ describe('RaftNode (driver over the pure core)', () => {
     await until('the lagging server to catch up', () => lagging.fsm.items.length === 60, 10_000);
     assert.deepEqual(lagging.fsm.items, leader().fsm.items);
     assert.ok(lagging.node.status().lastSnapshotIndex > 0, 'it caught up from a snapshot');
+  });
+
+  it('writes a snapshot piece by piece while applies go on, and it holds exactly the captured state', async () => {
+    const net = new MemoryNetwork();
+    const fsm = new PieceMachine();
+    const n = await openNode(net, 'p1', { snapshotThreshold: 30, fsm });
+    assert.equal(await n.node.bootstrap(membership(['p1'])), true);
+    await until('a leader', () => n.node.isLeader());
+    // Proposals keep coming, one at a time, while the snapshot is written.
+    for (let i = 0; i < 120 && fsm.appliedDuring === 0; i++) await n.node.propose(bytes(`q${i}`));
+    await until('a snapshot', () => n.node.status().lastSnapshotIndex > 0);
+    assert.ok(fsm.captured, 'the driver used snapshotPieces');
+    assert.ok(fsm.appliedDuring > 0, 'entries were applied between the pieces');
+    const meta = (await n.snapshots.latest())!;
+    const stored = JSON.parse(new TextDecoder().decode(await n.snapshots.read(meta))) as string[];
+    assert.deepEqual(stored, fsm.captured, 'the stored snapshot is the capture');
+    assert.deepEqual(stored, fsm.items.slice(0, stored.length), 'which is a prefix of what was applied');
+    // A restart restores from it and replays the rest.
+    const again = new PieceMachine();
+    again.restore(await n.snapshots.read(meta));
+    assert.deepEqual(again.items, stored);
+  });
+
+  it('jitters the snapshot threshold by at most 10%, the same for the same server ID', () => {
+    const seen = new Set<number>();
+    for (const id of ['s1', 's2', 's3', 'a-long-server-id', '']) {
+      const t = jitteredThreshold(16_384, id);
+      assert.ok(t >= 16_384 * 0.9 && t <= 16_384 * 1.1, `${id}: ${t}`);
+      assert.equal(jitteredThreshold(16_384, id), t);
+      seen.add(t);
+    }
+    assert.ok(seen.size >= 4, 'different servers get different thresholds');
   });
 
   it('never bootstraps twice', async () => {
