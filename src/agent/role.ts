@@ -6,6 +6,8 @@ import type { OperatorPort } from '../http/operator-port.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Random } from '../shared/random.js';
+import type { RaftStatusSource } from './local-api.js';
+import type { ServerRpcService } from '../rpc/index.js';
 import { startClientRole } from './client/client-role.js';
 import { startRaftServer } from './server/raft-server.js';
 
@@ -18,6 +20,10 @@ export interface AgentRole {
   /** Server RPC port (advertised in gossip tags); -1 on clients. */
   readonly serverPort: number;
   readonly operator?: OperatorPort;
+  /** Servers: the Raft node's status and its changes (the local agent API streams them). */
+  readonly raftStatus?: RaftStatusSource;
+  /** Servers: the server RPC service, for handlers beyond the Raft ones (WAN forwarding). */
+  readonly rpc?: ServerRpcService;
   isLeader(): boolean;
   onLeadershipGained(listener: () => void): void;
   /** A leader became known: changes deferred for lack of one can be synced now. */
@@ -66,6 +72,8 @@ async function startServer({ config, nodeId, fsm, members, clock, random, logger
     log: raft.log,
     serverPort: raft.port,
     operator: raft.operator,
+    raftStatus: raft.node,
+    rpc: raft.rpc,
     isLeader: () => raft.node.isLeader(),
     onLeadershipGained: (listener) => raft.onLeadershipGained(listener),
     onLeaderKnown(listener) {

@@ -10,7 +10,9 @@ import { systemRandom, type Random } from '../shared/random.js';
 import { AntiEntropy } from './anti-entropy.js';
 import type { NodeIdentity } from './catalog-rows.js';
 import { LeaderDuties } from './leader/leader-duties.js';
+import { startSessionTtl } from './leader/session-ttl.js';
 import { LocalAgent } from './local-agent.js';
+import { startLocalApi } from './local-api.js';
 import { LocalState } from './local-state.js';
 import { loadNodeId } from './persist/node-id.js';
 import { LocalStateFile, type PersistedLocalState } from './persist/local-state-file.js';
@@ -19,6 +21,7 @@ import { leavePropagateMs, startGossipPools, startRetryJoins, withPort } from '.
 import { memberView, selfTags, type SelfMemberInfo } from './membership.js';
 import { startRole } from './role.js';
 import { selfView } from './self-view.js';
+import { startMultiDatacenter } from './wan/multi-dc.js';
 
 /** -dev waits this long for its one-voter Raft to elect itself before it reports started. */
 const DEV_LEADER_WAIT_MS = 5_000;
@@ -57,7 +60,7 @@ export async function startAgent(
   const stateFile = config.dataDir ? new LocalStateFile(config.dataDir) : undefined;
   const address = config.advertiseAddr;
 
-  const store = new StateStore();
+  const store = new StateStore({ now: () => clock.now() });
   const node: NodeIdentity = { id: nodeId, name: config.nodeName, address, datacenter: config.datacenter, meta: config.nodeMeta };
   let lanMembers: () => ReturnType<typeof memberView>[] = () => [];
   const role = await startRole({ config, nodeId, fsm: new CatalogFsm(store), members: () => lanMembers(), clock, random, logger });
@@ -76,11 +79,15 @@ export async function startAgent(
   });
   lanMembers = () => gossip.lan.members().map(memberView);
   const members = ({ wan }: { wan: boolean }) => ((wan ? gossip.wan : gossip.lan)?.members() ?? []).map(memberView);
+  // Multiple datacenters (#8): coordinates, the WAN router and ?dc= forwarding (src/agent/wan).
+  const wan = startMultiDatacenter({ config, gossip, rpc: role.rpc, clock, random, logger });
   // The leader turns gossip membership into catalog state.
   const duties = new LeaderDuties({ log, reader: store, members: lanMembers, isLeader: () => role.isLeader(), clock, logger });
   role.onLeadershipGained(() => duties.leadershipGained());
   gossip.lan.onEvent((event) => duties.memberChanged(memberView(event.member), event.kind === 'member-reap'));
   duties.start();
+  // Sessions (#9): the leader's TTL timers (src/agent/leader/session-ttl.ts).
+  const sessionTtl = startSessionTtl({ store, log, role, clock, logger });
   // Snapshot rejoin, -retry-join(-wan) with retry_interval/retry_max. Consul: when retry_max runs out, exit 1.
   let exitCode = 0;
   const joiner = startRetryJoins(gossip, config, { clock, logger, onGiveUp: () => ((exitCode = 1), void stop('retry join failed')) });
@@ -154,8 +161,10 @@ export async function startAgent(
       sync.stop();
       joiner.cancel();
       duties.stop();
+      sessionTtl.stop();
       agent.stopChecks();
       await Promise.all([gossip.lan.close(), gossip.wan?.close()]);
+      wan.close();
       await role.close().catch((err) => logger.warn({ err: errorMessage(err) }, 'error closing the server link'));
       for (const listener of listeners.reverse()) {
         await listener.close().catch((err) => logger.warn({ err: errorMessage(err) }, 'error closing listener'));
@@ -194,6 +203,7 @@ export async function startAgent(
         clock,
         random,
         ...(role.operator ? { operator: role.operator } : {}),
+        ...wan.http,
       });
       listeners.push(http);
       httpPort = http.port;
@@ -216,6 +226,18 @@ export async function startAgent(
       });
       listeners.push(dns);
       dnsPort = dns.port;
+    }
+    if (config.ports.grpc >= 0) {
+      const grpc = await startLocalApi({
+        bindAddr: config.clientAddr,
+        port: config.ports.grpc,
+        self: { name: config.nodeName, datacenter: config.datacenter, server: config.server },
+        gossip: { lan: gossip.lan, wan: gossip.wan },
+        raftStatus: role.raftStatus,
+        clock,
+        logger,
+      });
+      listeners.push(grpc);
     }
     sync.start();
     logger.info(

@@ -8,8 +8,11 @@ export const DEFAULTS = {
   clientAddr: '127.0.0.1',
   /** -dev binds everything to loopback. */
   devAddr: '127.0.0.1',
-  ports: { dns: 8600, http: 8500, grpc: -1, serfLan: 8301, serfWan: 8302, server: 8300 } satisfies PortsConfig,
-  /** -dev turns on gRPC, which the TUI streams from. */
+  /**
+   * gRPC 8502 is roster's local agent API (the stream `roster monitor` watches), on every agent
+   * and on the client address like HTTP — not Consul's xDS port, which is off outside -dev.
+   */
+  ports: { dns: 8600, http: 8500, grpc: 8502, serfLan: 8301, serfWan: 8302, server: 8300 } satisfies PortsConfig,
   devGrpcPort: 8502,
   udpAnswerLimit: 3,
   defaultQueryTime: '5m',

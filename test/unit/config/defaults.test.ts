@@ -18,7 +18,7 @@ describe('config defaults', () => {
     assert.equal(config.bindAddr, '0.0.0.0');
     assert.equal(config.advertiseAddr, '127.0.0.1');
     assert.equal(config.clientAddr, '127.0.0.1');
-    assert.deepEqual(config.ports, { dns: 8600, http: 8500, grpc: -1, serfLan: 8301, serfWan: 8302, server: 8300 });
+    assert.deepEqual(config.ports, { dns: 8600, http: 8500, grpc: 8502, serfLan: 8301, serfWan: 8302, server: 8300 });
     assert.deepEqual(config.retryJoin, []);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.logJson, false);
