@@ -38,6 +38,7 @@ const benches = [
   { file: 'dns.mjs', skipReason: dnsSkipReason },
   { file: 'gossip.ts' },
   { file: 'raft-kv.mjs', skipReason: raftKvSkipReason },
+  { file: 'checks.mjs' },
 ];
 let failed = false;
 for (const { file, skipReason } of benches) {
