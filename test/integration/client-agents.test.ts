@@ -90,6 +90,21 @@ describe('client agents and servers', { timeout: 180_000 }, () => {
     }
   });
 
+  it('deregistering a service on its own agent removes it from the catalog everywhere', async () => {
+    const reg = await api(APP2, '/v1/agent/service/register', { method: 'PUT', body: JSON.stringify({ Name: 'temp', Port: 7000 }) });
+    assert.equal(reg.status, 200);
+    await waitFor('temp in DNS at app1', () => someAnswers(APP1, 'temp.service.consul'));
+    const gone = await roster(['services', 'deregister', '-id', 'temp', '--http-addr', `${APP2}:8500`]);
+    assert.equal(gone.code, 0, gone.stderr);
+    for (const ip of [APP1, SERVERS[2]!]) {
+      await waitFor(`temp gone from the catalog at ${ip}`, async () => {
+        const instances = (await (await api(ip, '/v1/catalog/service/temp?consistent')).json()) as unknown[];
+        return instances.length === 0 ? true : undefined;
+      });
+    }
+    assert.deepEqual(await answers(APP1, 'temp.service.consul'), []);
+  });
+
   it('takes writes at a client and reads them consistently at the other', async () => {
     const res = await api(APP1, '/v1/kv/from/client', { method: 'PUT', body: 'hello' });
     assert.equal(res.status, 200, await res.text());
