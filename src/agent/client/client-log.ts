@@ -2,8 +2,9 @@ import { encodeCommand } from '../../catalog/command-codec.js';
 import type { CommandLog, ReadConsistency } from '../../catalog/command-log.js';
 import type { Applied, CatalogCommand } from '../../catalog/commands.js';
 import type { FsmOutcome } from '../../catalog/fsm.js';
-import { sleep, type Clock } from '../../shared/clock.js';
-import { AppError, isAppError } from '../../shared/errors.js';
+import type { Clock } from '../../shared/clock.js';
+import { AppError } from '../../shared/errors.js';
+import { holdAndRetry } from '../hold.js';
 import type { CatalogMirror } from './catalog-mirror.js';
 import type { ServerList } from './server-list.js';
 
@@ -13,8 +14,6 @@ export interface ServerCalls {
   readIndex(server: string, consistent: boolean): Promise<number>;
 }
 
-/** Consul's rpc_hold_timeout: how long a request waits for a reachable server. */
-const HOLD_TIMEOUT_MS = 7_000;
 /** How long a write waits for the local copy to show it before returning anyway. */
 const READ_YOUR_WRITE_MS = 5_000;
 
@@ -37,7 +36,7 @@ export class ClientCommandLog implements CommandLog {
     const { index, outcome } = await this.onSomeServer((server) => this.calls.apply(server, data));
     await this.waitForCopy(index);
     if (outcome.error !== undefined) throw new AppError('BAD_REQUEST', outcome.error);
-    return { index, result: outcome.result };
+    return { index, result: outcome.result, ...(outcome.txn ? { txn: outcome.txn } : {}) };
   }
 
   async barrier(consistency: ReadConsistency): Promise<void> {
@@ -76,32 +75,17 @@ export class ClientCommandLog implements CommandLog {
    * Runs `fn` against the current server; a server that cannot be reached (or has no leader
    * to forward to) is rotated out and the next one tried, until the hold timeout.
    */
-  private async onSomeServer<T>(fn: (server: string) => Promise<T>): Promise<T> {
-    const deadline = this.clock.monotonic() + HOLD_TIMEOUT_MS;
-    let delay = 20;
-    let lastError: unknown = new AppError('UNAVAILABLE', 'No known Consul servers');
-    for (;;) {
-      const server = this.servers.current();
-      if (server) {
-        try {
-          return await fn(server);
-        } catch (err) {
-          if (!retryable(err)) throw err;
-          lastError = err;
-          this.servers.failed(server);
-        }
-      }
-      if (this.clock.monotonic() > deadline) {
-        throw server ? lastError : new AppError('UNAVAILABLE', 'No known Consul servers');
-      }
-      await sleep(this.clock, delay);
-      delay = Math.min(delay * 2, 250);
-    }
+  private onSomeServer<T>(fn: (server: string) => Promise<T>): Promise<T> {
+    return holdAndRetry<T, string>({
+      clock: this.clock,
+      pick: () => this.servers.current(),
+      attempt: fn,
+      noTarget: 'No known Consul servers',
+      failed: (server) => this.servers.failed(server),
+      minDelayMs: 20,
+      maxDelayMs: 250,
+    });
   }
+
 }
 
-/** Failures that certainly did not apply the command: the server was not reached or had no leader. */
-function retryable(err: unknown): boolean {
-  if (!isAppError(err) || err.code !== 'UNAVAILABLE') return false;
-  return /connection refused|unreachable|No cluster leader|not the leader|not applied|shutting down/i.test(err.message);
-}

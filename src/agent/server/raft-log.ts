@@ -3,8 +3,9 @@ import { validateStoreSnapshot } from '../../catalog/snapshot-schema.js';
 import type { CommandLog, ReadConsistency } from '../../catalog/command-log.js';
 import type { Applied, CatalogCommand } from '../../catalog/commands.js';
 import type { FsmOutcome } from '../../catalog/fsm.js';
-import { sleep, type Clock } from '../../shared/clock.js';
-import { AppError, isAppError } from '../../shared/errors.js';
+import type { Clock } from '../../shared/clock.js';
+import { holdAndRetry } from '../hold.js';
+import { AppError } from '../../shared/errors.js';
 import type { RaftNode } from '../../raft/node/raft-node.js';
 
 /** Calls a server makes on the leader (over the server RPC port). */
@@ -20,8 +21,6 @@ export type RaftNodeLike = Pick<
   'propose' | 'readIndex' | 'waitApplied' | 'isLeader' | 'leaderAddress' | 'status' | 'membership'
 >;
 
-/** Consul's rpc_hold_timeout: how long a request waits for a leader during an election. */
-const HOLD_TIMEOUT_MS = 7_000;
 /** withLeader's retry delay: doubling from the first to the last (an election takes ~0.5–1 s). */
 const RETRY_MIN_MS = 10;
 const RETRY_MAX_MS = 40;
@@ -48,7 +47,7 @@ export class RaftCommandLog implements CommandLog {
       return this.rpc.apply(leader, data);
     });
     if (outcome.error !== undefined) throw new AppError('BAD_REQUEST', outcome.error);
-    return { index, result: outcome.result };
+    return { index, result: outcome.result, ...(outcome.txn ? { txn: outcome.txn } : {}) };
   }
 
   /**
@@ -122,27 +121,20 @@ export class RaftCommandLog implements CommandLog {
    * backs off only to RETRY_MAX_MS: a request held through an election goes out soon after the
    * new leader is known, not up to half a second later.
    */
-  private async withLeader<T>(fn: (leader: 'self' | string) => Promise<T>): Promise<T> {
-    const deadline = this.clock.monotonic() + HOLD_TIMEOUT_MS;
-    let delay = RETRY_MIN_MS;
-    for (;;) {
-      const leader = this.node.isLeader() ? 'self' : this.node.leaderAddress();
-      if (leader) {
-        try {
-          return await fn(leader);
-        } catch (err) {
-          if (!retryable(err) || this.clock.monotonic() > deadline) throw err;
-        }
-      } else if (this.clock.monotonic() > deadline) {
-        throw new AppError('UNAVAILABLE', 'No cluster leader');
-      }
-      await sleep(this.clock, delay);
-      delay = Math.min(delay * 2, RETRY_MAX_MS);
-    }
+  private withLeader<T>(fn: (leader: 'self' | string) => Promise<T>): Promise<T> {
+    return holdAndRetry<T, string>({
+      clock: this.clock,
+      pick: () => (this.node.isLeader() ? 'self' : this.node.leaderAddress() || undefined),
+      attempt: fn,
+      noTarget: 'No cluster leader',
+      minDelayMs: RETRY_MIN_MS,
+      maxDelayMs: RETRY_MAX_MS,
+    });
   }
+
 }
 
-const COMMAND_TYPES = new Set(['register', 'deregister', 'kv', 'restore']);
+const COMMAND_TYPES = new Set(['register', 'deregister', 'kv', 'restore', 'session', 'txn']);
 
 function checkForwardedCommand(data: Uint8Array): void {
   let command: CatalogCommand;
@@ -157,12 +149,3 @@ function checkForwardedCommand(data: Uint8Array): void {
   if (command.type === 'restore') validateStoreSnapshot(command.snapshot);
 }
 
-/**
- * Errors that mean "the leader moved and the command certainly did not take effect", safe to
- * retry against the next leader. An outcome-unknown failure (a timeout, a leader that lost
- * office with the write in flight) is never retried: a CAS or a delete must not run twice.
- */
-function retryable(err: unknown): boolean {
-  if (!isAppError(err) || err.code !== 'UNAVAILABLE') return false;
-  return /not the leader|not applied|No cluster leader|connection refused|unreachable/i.test(err.message);
-}
