@@ -18,6 +18,12 @@ export class Progress {
   probeSent = false;
   /** Snapshot state: the index of the snapshot being sent. */
   pendingSnapshot = 0;
+  /**
+   * The commit index this follower has been told (what the last append or heartbeat let it
+   * commit). The leader announces a newer one with its next append, or at the next tick when no
+   * append carries it: a commit advance alone never costs a message of its own at once.
+   */
+  sentCommit = 0;
   /** Heard from since the last check-quorum round. */
   recentActive = true;
   ticksSinceContact = 0;

@@ -70,9 +70,10 @@ export class Raft implements RaftCore {
   /** Read requests not yet in a confirmation round (waiting for the batch, or for a commit in our term). */
   private readBatch: string[] = [];
   private readSeq = 0;
-  /** Leader: new entries to stream / a new commit index to announce at the next flush. */
+  /** Leader: entries to stream (new ones, or a follower's pipe reopened) at the next flush. */
   private appendsDirty = false;
-  private commitDirty = false;
+  /** Follower: where this Ready's success acknowledgement to each leader sits in `msgs`. */
+  private ackAt = new Map<ServerId, number>();
 
   private prevHard: HardState;
   private prevSoft: SoftState;
@@ -280,6 +281,7 @@ export class Raft implements RaftCore {
     this.prevHard = hard;
     this.snapshotToInstall = null;
     this.msgs = [];
+    this.ackAt.clear();
     this.readStates = [];
     this.droppedReads = [];
     this.outstanding = rd;
@@ -291,8 +293,9 @@ export class Raft implements RaftCore {
     this.outstanding = null;
     const last = rd.entries[rd.entries.length - 1];
     if (last) this.log.stableTo(last.index, last.term);
-    // The leader's own entries now count towards the quorum.
-    if (this.role === 'leader' && this.maybeCommit()) this.commitDirty = true;
+    // The leader's own entries now count towards the quorum. A new commit index is announced
+    // lazily (see announceCommit).
+    if (this.role === 'leader') this.maybeCommit();
   }
 
   status(): RaftStatus {
@@ -343,6 +346,23 @@ export class Raft implements RaftCore {
       this.heartbeatElapsed = 0;
       this.bcastHeartbeat(this.readOnly.lastContext());
     }
+    this.announceCommit();
+  }
+
+  /**
+   * Tell followers a commit index that no append has carried to them yet. A commit advance does
+   * not send anything by itself: the next append to the follower carries it (under load that is
+   * the next batch, a Ready later), and each tick calls this for the rest — so a follower learns
+   * of a commit within one tick even when the leader goes quiet, and a busy leader never spends a
+   * message per follower per commit on it (which used to double the messages per write).
+   */
+  announceCommit(): void {
+    if (this.role !== 'leader') return;
+    for (const [id, pr] of this.progress) {
+      // An empty append at next - 1 lets the follower commit up to there; a paused or
+      // snapshotting follower hears it from its next append or heartbeat instead.
+      if (pr.state !== 'snapshot' && Math.min(this.commit, pr.next - 1) > pr.sentCommit) this.sendAppend(id, pr, true);
+    }
   }
 
   /** Check-quorum: did a quorum of voters talk to us since the last check? Resets the marks. */
@@ -383,7 +403,6 @@ export class Raft implements RaftCore {
     this.votes.clear();
     this.transferee = '';
     this.appendsDirty = false;
-    this.commitDirty = false;
   }
 
   /** Start an election (pre-vote first unless `transfer`); nothing on a leader or a non-voter. */
@@ -624,8 +643,19 @@ export class Raft implements RaftCore {
     this.ack(m.from, s.index);
   }
 
-  /** Acknowledge our log up to `index`; it goes out in a Ready that persists that much first. */
+  /**
+   * Acknowledge our log up to `index`; it goes out in a Ready that persists that much first.
+   * Several appends handled for one Ready get one acknowledgement, of the highest index: within a
+   * term the leader's log only grows, so a later ack implies every earlier one.
+   */
   private ack(to: ServerId, index: number): void {
+    const at = this.ackAt.get(to);
+    const prev = at === undefined ? undefined : this.msgs[at];
+    if (prev?.type === 'append-response' && prev.term === this.term && !prev.reject) {
+      if (index > prev.index) this.msgs[at!] = { ...prev, index };
+      return;
+    }
+    this.ackAt.set(to, this.msgs.length);
     this.send({ type: 'append-response', to, index, reject: false, hintIndex: 0, hintTerm: 0 });
   }
 
@@ -650,7 +680,7 @@ export class Raft implements RaftCore {
     this.syncProgress();
     if (this.transferee !== '' && !this.members().isVoter(this.transferee)) this.transferee = '';
     // A smaller quorum may already be satisfied.
-    if (this.maybeCommit()) this.commitDirty = true;
+    this.maybeCommit();
   }
 
   /** One Progress per other server of the membership: new ones probe from our end. */
@@ -685,6 +715,8 @@ export class Raft implements RaftCore {
     if (entries.length === 0 && !sendIfEmpty) return false;
     this.send({ type: 'append', to, prevIndex, prevTerm, entries, commit: this.commit });
     pr.sentEntries(entries.length, prevIndex + entries.length);
+    // The follower commits up to the last entry the message lets it match.
+    pr.sentCommit = Math.max(pr.sentCommit, Math.min(this.commit, prevIndex + entries.length));
     return true;
   }
 
@@ -707,7 +739,9 @@ export class Raft implements RaftCore {
 
   private bcastHeartbeat(context: string): void {
     for (const [id, pr] of this.progress) {
-      this.send({ type: 'heartbeat', to: id, commit: Math.min(pr.match, this.commit), context });
+      const commit = Math.min(pr.match, this.commit);
+      this.send({ type: 'heartbeat', to: id, commit, context });
+      pr.sentCommit = Math.max(pr.sentCommit, commit);
     }
   }
 
@@ -738,11 +772,10 @@ export class Raft implements RaftCore {
         pr.becomeReplicate();
       } else if (pr.state === 'replicate') pr.inflights.freeLE(m.index);
 
-      if (this.maybeCommit()) {
-        this.commitDirty = true;
-        if (this.role !== 'leader') return; // we committed our own removal
-      }
-      this.sendAppends(m.from, pr, false);
+      if (this.maybeCommit() && this.role !== 'leader') return; // we committed our own removal
+      // The pipe has room again: what is left goes out at the next flush, in one message with
+      // whatever else is proposed before it (not one append now and another then).
+      this.appendsDirty = true;
       if (m.from === this.transferee && pr.match === this.log.lastIndex()) {
         this.send({ type: 'timeout-now', to: m.from });
       }
@@ -816,10 +849,9 @@ export class Raft implements RaftCore {
   /** Turn what accumulated since the last Ready into messages (one batch per follower). */
   private flush(): void {
     if (this.role !== 'leader') return;
-    if (this.appendsDirty || this.commitDirty) {
-      for (const [id, pr] of this.progress) this.sendAppends(id, pr, this.commitDirty);
+    if (this.appendsDirty) {
+      for (const [id, pr] of this.progress) this.sendAppends(id, pr, false);
       this.appendsDirty = false;
-      this.commitDirty = false;
     }
     if (this.readBatch.length > 0 && this.committedInTerm()) this.startReadRound();
   }

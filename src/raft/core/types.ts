@@ -262,6 +262,13 @@ export interface RaftCore {
    * far behind.
    */
   compact(meta: SnapshotMeta, trailing: number): void;
+  /**
+   * Leader only (a no-op elsewhere): send the commit index now to followers that have not been
+   * told it. A commit advance is otherwise announced by the next append, or at the next tick when
+   * the leader is idle; a driver calls this when a follower is about to wait for that index (a
+   * read point handed to a follower), to spare it up to a tick.
+   */
+  announceCommit(): void;
   /** The transport could not reach a server. */
   reportUnreachable(id: ServerId): void;
   /** A snapshot transfer to `id` finished (ok) or failed. */
