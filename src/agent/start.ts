@@ -80,7 +80,7 @@ export async function startAgent(
   lanMembers = () => gossip.lan.members().map(memberView);
   const members = ({ wan }: { wan: boolean }) => ((wan ? gossip.wan : gossip.lan)?.members() ?? []).map(memberView);
   // Multiple datacenters (#8): coordinates, the WAN router and ?dc= forwarding (src/agent/wan).
-  const wan = startMultiDatacenter({ config, gossip, rpc: role.rpc, clock, random, logger });
+  const multiDc = startMultiDatacenter({ config, gossip, rpc: role.rpc, clock, random, logger });
   // The leader turns gossip membership into catalog state.
   const duties = new LeaderDuties({ log, reader: store, members: lanMembers, isLeader: () => role.isLeader(), clock, logger });
   role.onLeadershipGained(() => duties.leadershipGained());
@@ -164,7 +164,7 @@ export async function startAgent(
       sessionTtl.stop();
       agent.stopChecks();
       await Promise.all([gossip.lan.close(), gossip.wan?.close()]);
-      wan.close();
+      multiDc.close();
       await role.close().catch((err) => logger.warn({ err: errorMessage(err) }, 'error closing the server link'));
       for (const listener of listeners.reverse()) {
         await listener.close().catch((err) => logger.warn({ err: errorMessage(err) }, 'error closing listener'));
@@ -203,7 +203,7 @@ export async function startAgent(
         clock,
         random,
         ...(role.operator ? { operator: role.operator } : {}),
-        ...wan.http,
+        ...multiDc.http,
       });
       listeners.push(http);
       httpPort = http.port;

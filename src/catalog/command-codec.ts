@@ -12,8 +12,8 @@ import type { StoreSnapshot } from './store.js';
  * KV value may be msgpack binary (the raw bytes). Both decode; v2 is written.
  *
  * Snapshots: v1 is one msgpack map (StoreSnapshot, KV values base64). v2 is a sequence of msgpack
- * values, so it can be produced and written piece by piece: a header map (every table but KV,
- * plus `kvCount`), then arrays of KV rows, each row `[Key, Value (binary), Flags, LockIndex,
+ * values, so it can be produced and written piece by piece: a header map (every table but KV —
+ * sessions included, absent in older snapshots — plus `kvCount`), then arrays of KV rows, each row `[Key, Value (binary), Flags, LockIndex,
  * Session, CreateIndex, ModifyIndex]`. Both decode; v2 is written.
  */
 const COMMAND_V1 = 1;

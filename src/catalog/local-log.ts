@@ -22,7 +22,7 @@ export class LocalCommandLog implements CommandLog {
     const index = ++this.lastIndex;
     const outcome = this.fsm.apply(index, decodeCommand(encodeCommand(command)));
     if (outcome.error !== undefined) throw new AppError('BAD_REQUEST', outcome.error);
-    return { index, result: outcome.result };
+    return { index, result: outcome.result, ...(outcome.txn ? { txn: outcome.txn } : {}) };
   }
 
   hasLeader(): boolean {

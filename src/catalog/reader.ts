@@ -7,6 +7,7 @@ import type {
   NodeRecord,
   NodeServices,
   ServiceHealthEntry,
+  SessionRecord,
 } from './types.js';
 
 /**
@@ -44,4 +45,11 @@ export interface CatalogReader {
   kvKeys(prefix: string, separator: string): string[];
   /** Index for a KV prefix read: newest write or delete under the prefix. */
   kvPrefixIndex(prefix: string): number;
+  /** Milliseconds left of the key's lock-delay on this server (0: it may be acquired). */
+  kvLockDelay(key: string): number;
+
+  session(id: string): SessionRecord | undefined;
+  /** Every session, by ID. */
+  sessions(): SessionRecord[];
+  nodeSessions(node: string): SessionRecord[];
 }

@@ -16,6 +16,19 @@ const node = z.object({ ID: z.string(), Node: z.string().min(1), Address: z.stri
 const service = z.object({ Node: z.string().min(1), ID: z.string().min(1), Service: z.string(), Tags: z.array(z.string()), Port: z.number(), ...row }).passthrough();
 const check = z.object({ Node: z.string().min(1), CheckID: z.string().min(1), Status: z.enum(['passing', 'warning', 'critical']), ...row }).passthrough();
 const kv = z.object({ Key: z.string(), Value: z.union([z.string(), z.instanceof(Uint8Array)]), Flags: z.number(), ...row }).passthrough();
+const session = z
+  .object({
+    ID: z.string().min(1),
+    Name: z.string(),
+    Node: z.string().min(1),
+    LockDelay: z.number().nonnegative(),
+    Behavior: z.enum(['release', 'delete']),
+    TTL: z.string(),
+    NodeChecks: z.array(z.string()),
+    ServiceChecks: z.array(z.object({ ID: z.string() }).passthrough()).nullable(),
+    ...row,
+  })
+  .passthrough();
 
 const snapshot = z.object({
   nodes: z.array(node),
@@ -23,7 +36,9 @@ const snapshot = z.object({
   checks: z.array(check),
   kvs: z.array(kv),
   tombstones: z.array(z.tuple([z.string(), index])),
-  tableIndex: z.object({ nodes: index, services: index, checks: index, kvs: index }),
+  // Snapshots from before sessions existed have neither.
+  sessions: z.array(session).optional(),
+  tableIndex: z.object({ nodes: index, services: index, checks: index, kvs: index, sessions: index.optional() }),
 });
 
 export function validateStoreSnapshot(value: unknown): StoreSnapshot {

@@ -14,6 +14,7 @@ import {
   type RaftIndex,
   type ServiceHealthEntry,
   type ServiceRecord,
+  type SessionRecord,
 } from './types.js';
 
 const byKey = <T>(key: (item: T) => string) => (a: T, b: T): number => {
@@ -34,7 +35,22 @@ export interface StoreSnapshot {
   /** Values are raw bytes, or base64 strings (snapshots and restore commands of format v1). */
   kvs: (Omit<KVRecord, 'Value'> & { Value: string | Uint8Array })[];
   tombstones: [string, number][];
-  tableIndex: Record<Table, number>;
+  /** Absent in snapshots written before sessions existed (restored as none). */
+  sessions?: SessionRecord[];
+  tableIndex: Omit<Record<Table, number>, 'sessions'> & { sessions?: number };
+}
+
+/** What the FSM reports about sessions as it applies (the leader's TTL timers listen). */
+export type SessionEvent =
+  | { kind: 'created' | 'renewed'; session: SessionRecord }
+  | { kind: 'destroyed'; id: string };
+
+export interface StoreOptions {
+  /**
+   * Wall-clock milliseconds, used only for lock-delay (kept in memory on each server, never in
+   * the replicated state or snapshots, as Consul's). Default Date.now.
+   */
+  now?: () => number;
 }
 
 /**
@@ -47,12 +63,23 @@ export class StateStore implements CatalogReader {
   private readonly serviceTable = new Map<string, Map<string, ServiceRecord>>();
   private readonly checkTable = new Map<string, Map<string, CheckRecord>>();
   private readonly kv = new KVTable();
-  private readonly tableIndex: Record<Table, number> = { nodes: 0, services: 0, checks: 0, kvs: 0 };
+  private readonly sessionTable = new Map<string, SessionRecord>();
+  /** Session ID → keys whose lock it holds (Consul's kvs "session" index). */
+  private readonly lockedBy = new Map<string, Set<string>>();
+  /** Key → wall-clock ms until which it may not be acquired (lock-delay; local, not replicated). */
+  private readonly lockDelays = new Map<string, number>();
+  private readonly sessionListeners = new Set<(event: SessionEvent) => void>();
+  private readonly now: () => number;
+  private readonly tableIndex: Record<Table, number> = { nodes: 0, services: 0, checks: 0, kvs: 0, sessions: 0 };
   private readonly watches = new TableWatches();
   /** Case-insensitive name indexes (Consul's are): lower-cased node name → node names, and
    *  lower-cased service name → node name → IDs of its instances with that name. */
   private readonly nodeFold = new Map<string, Set<string>>();
   private readonly serviceFold = new Map<string, Map<string, Set<string>>>();
+
+  constructor(options: StoreOptions = {}) {
+    this.now = options.now ?? Date.now;
+  }
 
   // ---- writes (FSM only) ------------------------------------------------------------------
 
@@ -103,11 +130,44 @@ export class StateStore implements CatalogReader {
   }
 
   kvPut(record: KVRecord): void {
+    const previous = this.kv.get(record.Key);
+    if (previous?.Session !== record.Session) {
+      if (previous?.Session) setDelete(this.lockedBy, previous.Session, record.Key);
+      if (record.Session) setAdd(this.lockedBy, record.Session, record.Key);
+    }
     this.kv.put(record);
   }
 
   kvDelete(key: string, index: number): boolean {
+    const previous = this.kv.get(key);
+    if (previous?.Session) setDelete(this.lockedBy, previous.Session, key);
     return this.kv.delete(key, index);
+  }
+
+  putSession(session: SessionRecord): void {
+    this.sessionTable.set(session.ID, session);
+  }
+
+  deleteSession(id: string): boolean {
+    return this.sessionTable.delete(id);
+  }
+
+  /** Starts a key's lock-delay: it may not be acquired for `delayMs` from now (this server's clock). */
+  startLockDelay(key: string, delayMs: number): void {
+    if (delayMs <= 0) return;
+    const until = this.now() + delayMs;
+    if ((this.lockDelays.get(key) ?? 0) < until) this.lockDelays.set(key, until);
+  }
+
+  /** Tells the session listeners (after the command's writes are committed). */
+  emitSession(event: SessionEvent): void {
+    for (const listener of [...this.sessionListeners]) listener(event);
+  }
+
+  /** Session creates, renewals and destructions as they are applied here. Returns an unsubscribe. */
+  onSessionEvent(listener: (event: SessionEvent) => void): () => void {
+    this.sessionListeners.add(listener);
+    return () => this.sessionListeners.delete(listener);
   }
 
   // ---- reads --------------------------------------------------------------------------------
@@ -248,6 +308,36 @@ export class StateStore implements CatalogReader {
     return this.kv.prefixIndex(prefix);
   }
 
+  /** Milliseconds left of a key's lock-delay on this server (0: none). */
+  kvLockDelay(key: string): number {
+    const until = this.lockDelays.get(key);
+    if (until === undefined) return 0;
+    const left = until - this.now();
+    if (left <= 0) {
+      this.lockDelays.delete(key);
+      return 0;
+    }
+    return left;
+  }
+
+  /** Keys whose lock the session holds, in key order. */
+  kvHeldBy(sessionId: string): string[] {
+    return [...(this.lockedBy.get(sessionId) ?? [])].sort();
+  }
+
+  session(id: string): SessionRecord | undefined {
+    return this.sessionTable.get(id);
+  }
+
+  /** Every session, ordered by ID (as Consul's memdb index). */
+  sessions(): SessionRecord[] {
+    return [...this.sessionTable.values()].sort(byKey((s) => s.ID));
+  }
+
+  nodeSessions(node: string): SessionRecord[] {
+    return this.sessions().filter((s) => s.Node === node);
+  }
+
   // ---- snapshot -----------------------------------------------------------------------------
 
   /**
@@ -268,6 +358,7 @@ export class StateStore implements CatalogReader {
       checks: this.allChecks(),
       kvs: this.kv.rows(),
       tombstones: this.kv.tombstoneEntries(),
+      sessions: [...this.sessionTable.values()],
       tableIndex: { ...this.tableIndex },
     };
   }
@@ -292,7 +383,13 @@ export class StateStore implements CatalogReader {
       snap.kvs.map((e) => ({ ...e, Value: typeof e.Value === 'string' ? Buffer.from(e.Value, 'base64') : Buffer.from(e.Value) })),
       snap.tombstones,
     );
-    Object.assign(this.tableIndex, snap.tableIndex);
+    this.sessionTable.clear();
+    for (const session of snap.sessions ?? []) this.sessionTable.set(session.ID, session);
+    this.lockedBy.clear();
+    for (const entry of snap.kvs) if (entry.Session) setAdd(this.lockedBy, entry.Session, entry.Key);
+    // Lock delays are local and short-lived: a restored state starts with none (as Consul's).
+    this.lockDelays.clear();
+    Object.assign(this.tableIndex, { sessions: 0 }, snap.tableIndex);
     this.watches.notify(TABLES);
   }
 

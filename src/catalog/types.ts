@@ -84,6 +84,31 @@ export interface KVRecord extends RaftIndex {
   Session: string;
 }
 
+export type SessionBehavior = 'release' | 'delete';
+
+/** A service check a session is bound to (Consul's ServiceCheck: the check's ID). */
+export interface SessionServiceCheck {
+  ID: string;
+  Namespace?: string;
+}
+
+/**
+ * A session (Consul's structs.Session): binds locks to a node and its health. Invalidated when the
+ * node goes, a bound check goes critical or is deregistered, it is destroyed, or its TTL lapses
+ * (decided by the leader). `LockDelay` is in nanoseconds, as Consul's JSON has it.
+ */
+export interface SessionRecord extends RaftIndex {
+  ID: string;
+  Name: string;
+  Node: string;
+  LockDelay: number;
+  Behavior: SessionBehavior;
+  /** "" (no TTL) or a duration string such as "15s". */
+  TTL: string;
+  NodeChecks: string[];
+  ServiceChecks: SessionServiceCheck[] | null;
+}
+
 /** `/v1/catalog/service/:name` item: a service instance joined with its node. */
 export interface CatalogServiceEntry extends RaftIndex {
   ID: string;

@@ -2,8 +2,8 @@
  * Change notification for blocking queries. A waiter registers interest in some tables before it
  * reads, so a change that lands between the read and the wait still wakes it (no lost wake-ups).
  */
-export type Table = 'nodes' | 'services' | 'checks' | 'kvs';
-export const TABLES: readonly Table[] = ['nodes', 'services', 'checks', 'kvs'];
+export type Table = 'nodes' | 'services' | 'checks' | 'kvs' | 'sessions';
+export const TABLES: readonly Table[] = ['nodes', 'services', 'checks', 'kvs', 'sessions'];
 
 export interface WatchHandle {
   /** Resolves the first time any watched table changes after the handle was made. */

@@ -48,14 +48,16 @@ export interface ApiClient {
   kvList(prefix: string): Promise<KvEntry[]>;
   /** Key names under a prefix, rolled up at `separator` unless it is ''. */
   kvKeys(prefix: string, separator: string): Promise<string[]>;
-  /** False when a check-and-set did not match. */
-  kvPut(key: string, value: Uint8Array, options?: { flags?: number; cas?: number }): Promise<boolean>;
+  /** False when a check-and-set did not match, or the lock could not be acquired / released. */
+  kvPut(key: string, value: Uint8Array, options?: { flags?: number; cas?: number; acquire?: string; release?: string }): Promise<boolean>;
   kvDelete(key: string, options?: { recurse?: boolean; cas?: number }): Promise<boolean>;
   /** Service name → union of its tags. */
   catalogServices(): Promise<Record<string, string[]>>;
   /** Null when the node is not in the catalog. */
   catalogNodeServices(node: string): Promise<NodeServices | null>;
   catalogNodes(): Promise<CatalogNode[]>;
+  /** Every known datacenter, nearest first (the agent's own first). */
+  catalogDatacenters(): Promise<string[]>;
   catalogService(service: string): Promise<CatalogServiceInstance[]>;
   /** The Raft servers, from the leader unless `stale`. */
   raftConfiguration(options?: { stale?: boolean }): Promise<RaftConfiguration>;
@@ -125,12 +127,18 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
     serviceMaintenance: (serviceId, enable, reason) =>
       call({ method: 'PUT', path: `/v1/agent/service/maintenance/${seg(serviceId)}`, query: { enable: String(enable), reason: reason || undefined } }),
     reload: () => call({ method: 'PUT', path: '/v1/agent/reload' }),
+    catalogDatacenters: () => json({ method: 'GET', path: '/v1/catalog/datacenters' }),
     kvGet: async (key) => (await jsonOr<KvEntry[]>({ method: 'GET', path: kvPath(key) }, []))[0] ?? null,
     kvList: (prefix) => jsonOr<KvEntry[]>({ method: 'GET', path: kvPath(prefix), query: { recurse: '' } }, []),
     kvKeys: (prefix, separator) =>
       jsonOr<string[]>({ method: 'GET', path: kvPath(prefix), query: { keys: '', separator: separator || undefined } }, []),
     kvPut: (key, value, o = {}) =>
-      json<boolean>({ method: 'PUT', path: kvPath(key), query: { flags: num(o.flags), cas: num(o.cas) }, body: { raw: value } }),
+      json<boolean>({
+        method: 'PUT',
+        path: kvPath(key),
+        query: { flags: num(o.flags), cas: num(o.cas), acquire: o.acquire, release: o.release },
+        body: { raw: value },
+      }),
     kvDelete: (key, o = {}) =>
       json<boolean>({ method: 'DELETE', path: kvPath(key), query: { recurse: flag(o.recurse), cas: num(o.cas) } }),
     catalogServices: () => json({ method: 'GET', path: '/v1/catalog/services' }),

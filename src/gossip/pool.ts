@@ -12,6 +12,8 @@ import type { Keyring } from './net/keyring.js';
 import { GossipWire } from './net/wire.js';
 
 export type MemberEvent = Extract<SwimEffect, { member: Member }>;
+/** A direct probe's round trip (ms, in the pool clock's resolution) and the peer's ack payload. */
+export type PingComplete = Extract<SwimEffect, { kind: 'ping-complete' }>;
 
 /**
  * The layer above the pool (serf) and its share of push-pull: memberlist's delegate
@@ -52,6 +54,7 @@ export class GossipPool {
   private readonly listeners: ((event: MemberEvent) => void)[] = [];
   private readonly userListeners: ((body: Uint8Array, from: string) => void)[] = [];
   private readonly leaveListeners: (() => void)[] = [];
+  private readonly pingListeners: ((ping: PingComplete) => void)[] = [];
   private readonly closeHooks: (() => Promise<void>)[] = [];
   private delegate: PushPullDelegate | undefined;
   /** Messages from peers that failed validation: counted and dropped, never thrown. */
@@ -102,6 +105,16 @@ export class GossipPool {
 
   onEvent(listener: (event: MemberEvent) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Round trips of direct probes (serf's ping delegate: network coordinates). */
+  onPingComplete(listener: (ping: PingComplete) => void): void {
+    this.pingListeners.push(listener);
+  }
+
+  /** Bytes every ack we send carries from now on (serf: our network coordinate). */
+  setAckPayload(payload: Uint8Array | undefined): void {
+    this.swim.setAckPayload(payload);
   }
 
   /** User messages from peers (serf's user events); the pool does not read them. */
@@ -199,6 +212,9 @@ export class GossipPool {
         return;
       case 'tcp-ping':
         void this.streamPing(effect.to, effect.seqNo, effect.target);
+        return;
+      case 'ping-complete':
+        for (const listener of this.pingListeners) this.safely(() => listener(effect));
         return;
       case 'conflict':
         // Consul leaves name conflicts to the operator (serf's automatic resolution is off).

@@ -5,6 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Random } from '../shared/random.js';
 import type { LocalAgentPort } from './agent-port.js';
+import type { CoordinatePort, DatacenterPort } from './datacenter-port.js';
 import type { OperatorPort } from './operator-port.js';
 
 /** The HTTP server's slice of the agent configuration. */
@@ -38,6 +39,13 @@ export interface HttpDeps {
    * without it those endpoints answer 500 "need a server agent".
    */
   operator?: OperatorPort;
+  /**
+   * Multi-datacenter support (src/agent/wan): `?dc=` forwarding and the datacenter list.
+   * Without it only this datacenter is served ("No path to datacenter" for any other).
+   */
+  datacenters?: DatacenterPort;
+  /** Network coordinates (/v1/coordinate/*, `?near=`); without them `near` leaves the order alone. */
+  coordinates?: CoordinatePort;
 }
 
 /** One request as a handler sees it. */

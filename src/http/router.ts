@@ -29,6 +29,16 @@ export type RouteMatch =
 
 export class Router {
   private readonly routes: Route[] = [];
+  private wrapper: ((pattern: string, method: Method, handler: Handler) => Handler) | undefined;
+
+  /**
+   * Every handler added from now on is passed through `wrap` once, at registration (so a
+   * request pays nothing for it at match time). Used for `?dc=` forwarding.
+   */
+  wrapEach(wrap: (pattern: string, method: Method, handler: Handler) => Handler): this {
+    this.wrapper = wrap;
+    return this;
+  }
 
   get(pattern: string, handler: Handler): this {
     return this.add('GET', pattern, handler);
@@ -51,7 +61,7 @@ export class Router {
       this.routes.sort((a, b) => b.literals.length - a.literals.length || Number(a.tail !== undefined) - Number(b.tail !== undefined));
     }
     if (route.handlers.has(method)) throw new Error(`route ${method} ${pattern} registered twice`);
-    route.handlers.set(method, handler);
+    route.handlers.set(method, this.wrapper ? this.wrapper(pattern, method, handler) : handler);
     return this;
   }
 

@@ -20,6 +20,7 @@
  */
 import {
   Client,
+  type ChannelOptions,
   Metadata,
   credentials,
   status,
@@ -263,6 +264,8 @@ export interface ServerRpcClientOptions {
   idleTimeoutMs?: number;
   /** gRPC message size limit both ways (default 64 MiB). */
   maxMessageBytes?: number;
+  /** Extra channel options (e.g. a shorter keepalive for WAN forwarding). */
+  channelOptions?: ChannelOptions;
 }
 
 export interface RpcCallOptions {
@@ -288,6 +291,7 @@ export class ServerRpcClient {
   private readonly timeoutMs: number;
   private readonly idleTimeoutMs: number;
   private readonly maxMessageBytes: number;
+  private readonly channelOptions: ChannelOptions;
   private readonly logger: Logger;
   private sweeper: NodeJS.Timeout | null = null;
   private closed = false;
@@ -297,6 +301,30 @@ export class ServerRpcClient {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.channelOptions = options.channelOptions ?? {};
+  }
+
+  /**
+   * Resolves once a connection to `address` is up (the server's HTTP/2 settings received), at
+   * once when it already is. A server that is down, unreachable or stopped (its kernel may still
+   * accept the TCP connection) fails within `timeoutMs`: callers fail over before sending
+   * anything, which is safe even for writes.
+   */
+  async connect(address: string, timeoutMs: number): Promise<void> {
+    if (this.closed) throw new AppError('UNAVAILABLE', 'rpc error: client closed');
+    const channel = this.channel(address);
+    channel.active++;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        channel.client.waitForReady(Date.now() + timeoutMs, (err) => {
+          if (err) reject(new AppError('UNAVAILABLE', `rpc error: no connection to ${address} within ${timeoutMs} ms`, { cause: err }));
+          else resolve();
+        });
+      });
+    } finally {
+      channel.active--;
+      channel.lastUsed = Date.now();
+    }
   }
 
   /** Open channels (one per address recently called). */
@@ -372,7 +400,7 @@ export class ServerRpcClient {
     if (!c) {
       let client: Client;
       try {
-        client = new Client(address, credentials.createInsecure(), clientChannelOptions(this.maxMessageBytes));
+        client = new Client(address, credentials.createInsecure(), clientChannelOptions(this.maxMessageBytes, this.channelOptions));
       } catch (err) {
         throw new AppError('BAD_REQUEST', `rpc error: invalid address "${address}"`, { cause: err });
       }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../../src/shared/random.js';
-import { checkKv, checkOperations, type KvInput, type KvOperation, type KvOutput, type Model } from './linearizability.js';
+import { checkKv, checkOperations, lockIndexViolation, type KvInput, type KvOperation, type KvOutput, type Model } from './linearizability.js';
 
 // Shorthands: op(client, call, return, input, output). `ret` undefined = never returned.
 const put = (client: number, call: number, ret: number | undefined, key: string, value: string, done = ret !== undefined): KvOperation =>
@@ -185,7 +185,7 @@ function bruteForce(h: readonly KvOperation[]): boolean {
       if (input.op === 'put') next = input.value;
       else if (input.op === 'delete') next = null;
       else if (input.op === 'get') ok = out === undefined || ('value' in out && out.value === state);
-      else {
+      else if (input.op === 'cas') {
         const m = state === input.expected;
         if (out !== undefined) ok = 'swapped' in out && out.swapped === m;
         if (m) next = input.value;
@@ -205,3 +205,33 @@ function bruteForce(h: readonly KvOperation[]): boolean {
   };
   return rec(null, 0);
 }
+
+describe('lock model (acquire/release with LockIndex)', () => {
+  const op = (client: number, input: KvInput, output: KvOutput | undefined, call: number, ret?: number): KvOperation => ({ client, input, output, call, return: ret });
+
+  it('accepts a proper history and rejects two holders of one LockIndex', () => {
+    const good = [
+      op(0, { op: 'acquire', key: 'l', owner: 'a' }, { acquired: true, lockIndex: 1 }, 1, 2),
+      op(1, { op: 'acquire', key: 'l', owner: 'b' }, { acquired: false, lockIndex: 1 }, 3, 4),
+      op(0, { op: 'release', key: 'l', owner: 'a' }, { released: true }, 5, 6),
+      op(1, { op: 'acquire', key: 'l', owner: 'b' }, { acquired: true, lockIndex: 2 }, 7, 8),
+      op(1, { op: 'acquire', key: 'l', owner: 'b' }, { acquired: true, lockIndex: 2 }, 9, 10),
+    ];
+    assert.equal(checkKv(good).verdict, 'ok');
+    assert.equal(lockIndexViolation(good), null);
+    const bad = [
+      op(0, { op: 'acquire', key: 'l', owner: 'a' }, { acquired: true, lockIndex: 1 }, 1, 3),
+      op(1, { op: 'acquire', key: 'l', owner: 'b' }, { acquired: true, lockIndex: 1 }, 2, 4),
+    ];
+    assert.equal(checkKv(bad).verdict, 'illegal');
+    assert.match(lockIndexViolation(bad)!, /LockIndex 1 acquired by both a and b/);
+  });
+
+  it('a pending acquire may or may not have taken the lock', () => {
+    const history = [
+      op(0, { op: 'acquire', key: 'l', owner: 'a' }, undefined, 1),
+      op(1, { op: 'acquire', key: 'l', owner: 'b' }, { acquired: false, lockIndex: 1 }, 2, 3),
+    ];
+    assert.equal(checkKv(history).verdict, 'ok');
+  });
+});

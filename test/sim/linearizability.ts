@@ -278,17 +278,47 @@ export type KvInput =
   | { readonly op: 'get'; readonly key: string }
   /** `expected: null` means "only if absent". */
   | { readonly op: 'cas'; readonly key: string; readonly expected: string | null; readonly value: string }
-  | { readonly op: 'delete'; readonly key: string };
+  | { readonly op: 'delete'; readonly key: string }
+  /** Consul's KV lock (PUT ?acquire=): `owner` is the session. */
+  | { readonly op: 'acquire'; readonly key: string; readonly owner: string }
+  | { readonly op: 'release'; readonly key: string; readonly owner: string };
 
 export type KvOutput =
   | { readonly ok: true } // put, delete
   | { readonly value: string | null } // get
-  | { readonly swapped: boolean }; // cas
+  | { readonly swapped: boolean } // cas
+  /** acquire: whether the owner holds the lock now, and the key's LockIndex after it. */
+  | { readonly acquired: boolean; readonly lockIndex: number }
+  | { readonly released: boolean };
 
 export type KvOperation = Operation<KvInput, KvOutput>;
 
 /** The state of one key (the model is partitioned by key). */
 export type KvState = string | null;
+
+/**
+ * A lock key's state, in the same string form (a key is either a value key or a lock key):
+ * `L<lockIndex>:<owner>`, owner '' when free; null is "never locked" (LockIndex 0, free).
+ */
+export function lockState(state: KvState): { lockIndex: number; owner: string } {
+  if (state === null || !state.startsWith('L')) return { lockIndex: 0, owner: '' };
+  const cut = state.indexOf(':');
+  return { lockIndex: Number(state.slice(1, cut)), owner: state.slice(cut + 1) };
+}
+
+export const encodeLockState = (lockIndex: number, owner: string): string => `L${lockIndex}:${owner}`;
+
+/** Consul's acquire/release on a lock state: the next state and the answer. */
+export function applyLock(state: KvState, input: { op: 'acquire' | 'release'; owner: string }): [KvState, KvOutput] {
+  const { lockIndex, owner } = lockState(state);
+  if (input.op === 'acquire') {
+    if (owner === input.owner) return [state, { acquired: true, lockIndex }];
+    if (owner !== '') return [state, { acquired: false, lockIndex }];
+    return [encodeLockState(lockIndex + 1, input.owner), { acquired: true, lockIndex: lockIndex + 1 }];
+  }
+  if (owner !== input.owner || owner === '') return [state, { released: false }];
+  return [encodeLockState(lockIndex, ''), { released: true }];
+}
 
 export const kvModel: Model<KvState, KvInput, KvOutput> = {
   init: () => null,
@@ -307,6 +337,12 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
         if (!('swapped' in output)) return [false, state];
         return [output.swapped === matches, matches ? input.value : state];
       }
+      case 'acquire':
+      case 'release': {
+        const [next, expected] = applyLock(state, input);
+        if (output === undefined) return [true, next];
+        return [JSON.stringify(output) === JSON.stringify(expected), next];
+      }
     }
   },
   key: (s) => (s === null ? '\u0000' : 's' + s),
@@ -321,8 +357,10 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
     return [...byKey.keys()].sort().map((k) => byKey.get(k)!);
   },
   describeOp(input, output) {
-    const out = output === undefined ? '?' : 'value' in output ? JSON.stringify(output.value) : 'swapped' in output ? String(output.swapped) : 'ok';
+    const out = output === undefined ? '?' : 'value' in output ? JSON.stringify(output.value) : 'swapped' in output ? String(output.swapped) : 'ok' in output ? 'ok' : JSON.stringify(output);
     switch (input.op) {
+      case 'acquire': return `acquire(${input.key}, ${input.owner}) -> ${out}`;
+      case 'release': return `release(${input.key}, ${input.owner}) -> ${out}`;
       case 'put': return `put(${input.key}, ${JSON.stringify(input.value)}) -> ${out}`;
       case 'get': return `get(${input.key}) -> ${out}`;
       case 'cas': return `cas(${input.key}, ${JSON.stringify(input.expected)} => ${JSON.stringify(input.value)}) -> ${out}`;
@@ -334,4 +372,23 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
 
 export function checkKv(history: readonly KvOperation[], options?: CheckOptions): CheckResult<KvInput, KvOutput> {
   return checkOperations(kvModel, history, options);
+}
+
+/**
+ * The lock property itself, checked directly on a history: no two owners were ever told they
+ * acquired the same lock with the same LockIndex (the fencing token would not tell them apart).
+ * Returns a description of the first violation, or null.
+ */
+export function lockIndexViolation(history: readonly KvOperation[]): string | null {
+  const holders = new Map<string, string>();
+  for (const op of history) {
+    if (op.input.op !== 'acquire' || op.output === undefined || !('acquired' in op.output) || !op.output.acquired) continue;
+    const id = `${op.input.key}#${op.output.lockIndex}`;
+    const previous = holders.get(id);
+    if (previous !== undefined && previous !== op.input.owner) {
+      return `lock ${op.input.key} LockIndex ${op.output.lockIndex} acquired by both ${previous} and ${op.input.owner}`;
+    }
+    holders.set(id, op.input.owner);
+  }
+  return null;
 }

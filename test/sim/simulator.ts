@@ -264,6 +264,8 @@ export class Sim {
         case 'push-pull':
           this.schedule({ at: this.now + this.latency(), kind: 'stream-request', from: n.addr, to: e.to, payload: JSON.stringify(e.message) });
           break;
+        case 'ping-complete':
+          break;
         case 'conflict':
           this.conflicts.push({ at: this.now, observer: n.name, name: e.name, knownAddr: e.knownAddr, claimedAddr: e.claimedAddr });
           if (this.opts.keepTrace !== false) this.trace.push(`${this.now} ${n.name} conflict ${e.name} ${e.knownAddr} ${e.claimedAddr}`);

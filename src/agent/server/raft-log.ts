@@ -18,7 +18,7 @@ export interface LeaderRpc {
 /** The slice of the Raft node the command log uses (tests substitute a fake). */
 export type RaftNodeLike = Pick<
   RaftNode,
-  'propose' | 'readIndex' | 'waitApplied' | 'isLeader' | 'leaderAddress' | 'status' | 'membership'
+  'propose' | 'readIndex' | 'waitApplied' | 'isLeader' | 'leaderAddress' | 'status' | 'membership' | 'announceCommit'
 >;
 
 /** withLeader's retry delay: doubling from the first to the last (an election takes ~0.5–1 s). */
@@ -87,7 +87,10 @@ export class RaftCommandLog implements CommandLog {
   /** On the leader (the server RPC handler): a read point for a follower. */
   async readIndexAsLeader(consistent: boolean): Promise<number> {
     if (!this.node.isLeader()) throw new AppError('UNAVAILABLE', 'not the leader');
-    return consistent ? this.node.readIndex() : this.node.status().commit;
+    if (consistent) return this.node.readIndex();
+    // The follower asking will wait to apply this index: send it the commit now.
+    this.node.announceCommit();
+    return this.node.status().commit;
   }
 
   async barrier(consistency: ReadConsistency): Promise<void> {
@@ -108,7 +111,8 @@ export class RaftCommandLog implements CommandLog {
   }
 
   peers(): string[] {
-    return this.node.membership().servers.filter((s) => s.voter).map((s) => s.address);
+    // The latest configuration, as Raft itself uses it (Consul reports the same), not only the applied one.
+    return this.node.status().membership.servers.filter((s) => s.voter).map((s) => s.address);
   }
 
   lastContactMs(): number {

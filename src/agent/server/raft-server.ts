@@ -6,7 +6,7 @@ import { defaultRaftConfig, Raft } from '../../raft/core/index.js';
 import { RaftNode, type RaftNodeOptions } from '../../raft/node/raft-node.js';
 import { FileLogStorage, FileSnapshotStore, MemoryLogStorage, MemorySnapshotStore } from '../../raft/storage/index.js';
 import { catalogStreamDefinition, catalogStreamImplementation } from '../../rpc/catalog-stream.js';
-import { GrpcRaftTransport, RpcServer, ServerRpcClient } from '../../rpc/index.js';
+import { GrpcRaftTransport, RpcServer, ServerRpcClient, type ServerRpcService } from '../../rpc/index.js';
 import type { Clock, Timer } from '../../shared/clock.js';
 import { errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
@@ -60,6 +60,8 @@ export interface RaftServer {
   readonly operator: RaftOperator;
   /** Bound server RPC port. */
   readonly port: number;
+  /** The generic server RPC service on that port (more handlers can be registered on it). */
+  readonly rpc: ServerRpcService;
   /** Called when this server becomes leader (reconcile the catalog) — after the first no-op commits. */
   onLeadershipGained(listener: () => void): void;
   /** Graceful leave: a leader hands its office to another voter first. */
@@ -97,7 +99,7 @@ export async function startRaftServer(deps: RaftServerDeps): Promise<RaftServer>
     encodeState: () => replicated.snapshot(),
     cluster: () => ({
       leader: node.leaderAddress(),
-      peers: node.membership().servers.filter((s) => s.voter).map((s) => s.address),
+      peers: node.status().membership.servers.filter((s) => s.voter).map((s) => s.address),
     }),
     appliedIndex: () => node.status().appliedIndex,
     clock,
@@ -203,6 +205,7 @@ export async function startRaftServer(deps: RaftServerDeps): Promise<RaftServer>
     log,
     operator,
     port: rpcServer.port,
+    rpc: rpcServer.rpc,
     onLeadershipGained: (listener) => leadershipListeners.push(listener),
     async leave() {
       if (!node.isLeader()) return;

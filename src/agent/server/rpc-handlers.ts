@@ -31,7 +31,20 @@ const packr = new Packr({ useRecords: false });
 /** Writes may wait out an election on the leader side, so they get more than the default deadline. */
 const APPLY_TIMEOUT_MS = 30_000;
 
-const applyAnswer = z.object({ index: z.number().int().nonnegative(), outcome: z.object({ result: z.boolean(), error: z.string().optional() }) });
+const txnEntry = z.object({
+  Key: z.string(),
+  Value: z.instanceof(Uint8Array).nullable(),
+  Flags: z.number(),
+  LockIndex: z.number(),
+  Session: z.string(),
+  CreateIndex: z.number(),
+  ModifyIndex: z.number(),
+});
+const txnOutcome = z.object({ results: z.array(txnEntry), errors: z.array(z.object({ OpIndex: z.number(), What: z.string() })) });
+const applyAnswer = z.object({
+  index: z.number().int().nonnegative(),
+  outcome: z.object({ result: z.boolean(), error: z.string().optional(), txn: txnOutcome.optional() }),
+});
 const readIndexRequest = z.object({ consistent: z.boolean() });
 const indexAnswer = z.object({ index: z.number().int().nonnegative() });
 const peersAnswer = z.object({ count: z.number().int().nonnegative() });
@@ -73,7 +86,7 @@ export function registerServerRpc(
     const { consistent } = parse(readIndexRequest, payload, METHOD.readIndex);
     return { index: await log.readIndexAsLeader(consistent) };
   });
-  service.registerJsonHandler(METHOD.peers, () => ({ count: node.membership().servers.length }));
+  service.registerJsonHandler(METHOD.peers, () => ({ count: node.status().membership.servers.length }));
   service.registerJsonHandler(METHOD.configuration, () => {
     leaderOnly();
     return operator.localConfiguration();
@@ -100,7 +113,11 @@ function commandCalls(client: ServerRpcClient, applyMethod: string, readIndexMet
     async apply(address, command) {
       const answer = await client.call(address, applyMethod, command, { timeoutMs: APPLY_TIMEOUT_MS });
       const parsed = parse(applyAnswer, packr.unpack(answer), applyMethod);
-      const outcome: FsmOutcome = parsed.outcome.error === undefined ? { result: parsed.outcome.result } : { result: parsed.outcome.result, error: parsed.outcome.error };
+      const outcome: FsmOutcome = {
+        result: parsed.outcome.result,
+        ...(parsed.outcome.error === undefined ? {} : { error: parsed.outcome.error }),
+        ...(parsed.outcome.txn === undefined ? {} : { txn: parsed.outcome.txn }),
+      };
       return { index: parsed.index, outcome };
     },
     async readIndex(address, consistent) {

@@ -21,6 +21,11 @@ export type SwimEffect =
    * `{ type: 'ack', seqNo }` to Swim.receive. Failure needs no report (silence is failure).
    */
   | { kind: 'tcp-ping'; to: string; seqNo: number; target: string }
+  /**
+   * A direct probe of `name` was acked in time, `rttMs` after the ping went out (in the time the
+   * core is given); `payload` is what the peer put in its ack (serf: its network coordinate).
+   */
+  | { kind: 'ping-complete'; name: string; rttMs: number; payload?: Uint8Array }
   /** A change to another member (never the local node). `member` is a copy. */
   | { kind: MemberEventKind; member: Member }
   /**

@@ -8,7 +8,11 @@ import type { MemberState, Meta } from './types.js';
 
 export interface PingMsg { type: 'ping'; seqNo: number; target: string }
 export interface IndirectPingMsg { type: 'indirect-ping'; seqNo: number; target: string; targetAddr: string }
-export interface AckMsg { type: 'ack'; seqNo: number }
+/**
+ * `payload`: opaque bytes from the layer above (memberlist's AckPayload; serf puts its network
+ * coordinate there). The core carries it and hands it back with the probe's round trip.
+ */
+export interface AckMsg { type: 'ack'; seqNo: number; payload?: Uint8Array }
 export interface NackMsg { type: 'nack'; seqNo: number }
 export interface AliveMsg { type: 'alive'; name: string; addr: string; incarnation: number; meta: Meta }
 export interface SuspectMsg { type: 'suspect'; name: string; incarnation: number; from: string }
@@ -49,6 +53,8 @@ export const MAX_ADDR_LENGTH = 262; // [ipv6]:port with room to spare
 /** memberlist's MetaMaxSize: node tags are capped at 512 bytes. */
 export const META_MAX_SIZE = 512;
 export const MAX_PUSH_PULL_STATES = 100_000;
+/** An ack's payload (a network coordinate is ~110 bytes). */
+export const MAX_ACK_PAYLOAD_BYTES = 512;
 /** A user message must fit a UDP packet. */
 export const MAX_USER_MESSAGE_BYTES = 1400;
 /** The upper layer's push-pull state (serf: clocks and recent events). */
@@ -139,8 +145,10 @@ export function parseMessage(raw: unknown): Message {
       return { type: 'ping', seqNo: uint(o, 'seqNo'), target: name(o, 'target') };
     case 'indirect-ping':
       return { type: 'indirect-ping', seqNo: uint(o, 'seqNo'), target: name(o, 'target'), targetAddr: addr(o, 'targetAddr') };
-    case 'ack':
-      return { type: 'ack', seqNo: uint(o, 'seqNo') };
+    case 'ack': {
+      const payload = o['payload'] === undefined || o['payload'] === null ? undefined : bytes(o, 'payload', MAX_ACK_PAYLOAD_BYTES);
+      return payload ? { type: 'ack', seqNo: uint(o, 'seqNo'), payload } : { type: 'ack', seqNo: uint(o, 'seqNo') };
+    }
     case 'nack':
       return { type: 'nack', seqNo: uint(o, 'seqNo') };
     case 'alive':
@@ -170,5 +178,6 @@ export function parseMessage(raw: unknown): Message {
 export function estimateSize(m: Message): number {
   // Bytes would serialise as a JSON object of indexes; msgpack sends them as they are.
   if (m.type === 'user') return m.body.length + 16;
+  if (m.type === 'ack' && m.payload) return m.payload.length + 32;
   return JSON.stringify(m).length;
 }

@@ -21,6 +21,7 @@ const MAX_RELAYS = 1024;
 interface Probe {
   seqNo: number;
   target: string;
+  sentAt: number;
   ackDeadline: number;
   endAt: number;
   indirectSent: boolean;
@@ -43,6 +44,8 @@ export class Prober {
   /** Earliest relay nackAt; exact unless `relaysDirty`. */
   private relayMin = Infinity;
   private relaysDirty = false;
+  /** Put in every ack we send (the layer above's coordinate); none when undefined. */
+  ackPayload: Uint8Array | undefined;
 
   constructor(
     private readonly config: SwimConfig,
@@ -106,7 +109,12 @@ export class Prober {
     const p = this.probe;
     if (p && p.seqNo === msg.seqNo) {
       // Only a timely direct ack says we are healthy; a rescued probe is neutral.
-      if (!p.indirectSent && now <= p.ackDeadline) this.awareness.applyDelta(-1);
+      if (!p.indirectSent && now <= p.ackDeadline) {
+        this.awareness.applyDelta(-1);
+        // ...and only it measures the round trip to the target (memberlist's NotifyPingComplete).
+        const rttMs = Math.max(0, now - p.sentAt);
+        this.out.effect(msg.payload ? { kind: 'ping-complete', name: p.target, rttMs, payload: msg.payload } : { kind: 'ping-complete', name: p.target, rttMs });
+      }
       this.probe = undefined;
     }
   }
@@ -140,7 +148,7 @@ export class Prober {
     this.out.send(target.addr, msgs);
     const endAt = now + this.awareness.scale(this.config.probeInterval);
     this.probe = {
-      seqNo, target: target.name, endAt, indirectSent: false, expectedNacks: 0, nacks: 0,
+      seqNo, target: target.name, sentAt: now, endAt, indirectSent: false, expectedNacks: 0, nacks: 0,
       ackDeadline: Math.min(endAt, now + this.awareness.scale(this.config.probeTimeout)),
     };
     this.nextProbeAt = endAt;
@@ -179,7 +187,9 @@ export class Prober {
 
   onPing(fromAddr: string, msg: PingMsg): void {
     // A ping for another name reached the wrong node (address reuse); stay silent.
-    if (msg.target === this.members.selfName) this.out.send(fromAddr, [{ type: 'ack', seqNo: msg.seqNo }]);
+    if (msg.target !== this.members.selfName) return;
+    const payload = this.ackPayload;
+    this.out.send(fromAddr, [payload ? { type: 'ack', seqNo: msg.seqNo, payload } : { type: 'ack', seqNo: msg.seqNo }]);
   }
 
   onIndirectPing(fromAddr: string, msg: IndirectPingMsg, now: number): void {

@@ -19,7 +19,7 @@ import type { SwimEffect } from './effects.js';
 import { MemberTable } from './member-table.js';
 import { Membership } from './membership.js';
 import {
-  META_MAX_SIZE, MAX_USER_MESSAGE_BYTES, metaSize, GossipMessageError,
+  META_MAX_SIZE, MAX_USER_MESSAGE_BYTES, MAX_ACK_PAYLOAD_BYTES, metaSize, GossipMessageError,
   type PacketMessage, type PushPullReplyMsg, type StreamMessage,
 } from './messages.js';
 import { Prober } from './probing.js';
@@ -230,6 +230,15 @@ export class Swim {
     this.awareness.applyDelta(1);
     this.membership.suspicions.postponeExpired(now, now + c.probeInterval);
     this.sync.withRandomPeer('alive');
+  }
+
+  /**
+   * Bytes to put in every ack we send from now on (serf: our network coordinate), or undefined
+   * for none. Peers get them back in their `ping-complete` effect.
+   */
+  setAckPayload(payload: Uint8Array | undefined): void {
+    if (payload && payload.length > MAX_ACK_PAYLOAD_BYTES) throw new GossipMessageError(`ack payload exceeds ${MAX_ACK_PAYLOAD_BYTES} bytes`);
+    this.prober.ackPayload = payload && new Uint8Array(payload);
   }
 
   /** Replace our tags; a new incarnation makes the change win everywhere. */

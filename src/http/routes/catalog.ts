@@ -2,6 +2,7 @@ import { decodeJson } from '../body.js';
 import { jsonReply, type HttpDeps } from '../context.js';
 import { metaMatches, nodeMetaParam, refuseFilter, requireParam, tagsMatch } from '../params.js';
 import { blockingRead } from '../read.js';
+import { sortByNear } from '../near.js';
 import type { Router } from '../router.js';
 import { parseCatalogDeregister, parseCatalogRegister } from './catalog-body.js';
 
@@ -28,8 +29,8 @@ export function registerCatalogRoutes(router: Router, deps: HttpDeps): void {
     return jsonReply(true);
   });
 
-  // One datacenter until WAN federation exists; answers without a leader, as Consul's does.
-  router.get('/v1/catalog/datacenters', async () => jsonReply([config.datacenter]));
+  // Nearest first (by WAN coordinates); answers without a leader, as Consul's does.
+  router.get('/v1/catalog/datacenters', async () => jsonReply(deps.datacenters?.datacenters() ?? [config.datacenter]));
 
   router.get('/v1/catalog/nodes', async (ctx) => {
     refuseFilter(ctx.query);
@@ -38,7 +39,7 @@ export function registerCatalogRoutes(router: Router, deps: HttpDeps): void {
       index: reader.index('nodes'),
       value: reader.nodes().filter((n) => metaMatches(n.Meta, meta)),
     }));
-    return jsonReply(value, { headers });
+    return jsonReply(sortByNear(deps, ctx.query, value, (n) => n.Node), { headers });
   });
 
   router.get('/v1/catalog/services', async (ctx) => {
@@ -62,7 +63,7 @@ export function registerCatalogRoutes(router: Router, deps: HttpDeps): void {
       index: reader.index('nodes', 'services'),
       value: reader.serviceInstances(name).filter((s) => tagsMatch(s.ServiceTags, tags) && metaMatches(s.NodeMeta, meta)),
     }));
-    return jsonReply(value, { headers });
+    return jsonReply(sortByNear(deps, ctx.query, value, (s) => s.Node), { headers });
   });
 
   // Unknown node: 200 with `null`, as Consul's CatalogNodeServices returns a nil struct.

@@ -3,6 +3,7 @@ import { badRequest } from '../../shared/errors.js';
 import { jsonReply, type HttpDeps } from '../context.js';
 import { boolParam, metaMatches, nodeMetaParam, refuseFilter, requireParam, tagsMatch } from '../params.js';
 import { blockingRead } from '../read.js';
+import { sortByNear } from '../near.js';
 import type { Router } from '../router.js';
 
 /**
@@ -34,7 +35,7 @@ export function registerHealthRoutes(router: Router, deps: HttpDeps): void {
       index: reader.index('checks', ...(meta ? (['nodes'] as const) : [])),
       value: onMatchingNodes(reader.serviceChecks(service), meta),
     }));
-    return jsonReply(value, { headers });
+    return jsonReply(sortByNear(deps, ctx.query, value, (c) => c.Node), { headers });
   });
 
   router.get('/v1/health/service/*service', async (ctx) => {
@@ -49,7 +50,7 @@ export function registerHealthRoutes(router: Router, deps: HttpDeps): void {
         .serviceHealth(service, { passingOnly })
         .filter((e) => tagsMatch(e.Service.Tags, tags) && metaMatches(e.Node.Meta, meta)),
     }));
-    return jsonReply(value, { headers });
+    return jsonReply(sortByNear(deps, ctx.query, value, (e) => e.Node.Node), { headers });
   });
 
   router.get('/v1/health/state/*state', async (ctx) => {
@@ -63,6 +64,6 @@ export function registerHealthRoutes(router: Router, deps: HttpDeps): void {
       index: reader.index('checks', ...(meta ? (['nodes'] as const) : [])),
       value: onMatchingNodes(reader.checksInState(state as HealthStatus | 'any'), meta),
     }));
-    return jsonReply(value, { headers });
+    return jsonReply(sortByNear(deps, ctx.query, value, (c) => c.Node), { headers });
   });
 }

@@ -14,7 +14,7 @@ import type { Router } from '../router.js';
  */
 
 /** Consul's DirEntry JSON, with its field order; Session only when a lock is held. */
-function entryJson(e: KVRecord): Record<string, unknown> {
+export function entryJson(e: KVRecord): Record<string, unknown> {
   return {
     LockIndex: e.LockIndex,
     Key: e.Key,
@@ -68,15 +68,27 @@ export function registerKvRoutes(router: Router, deps: HttpDeps): void {
     refuseConflicting(ctx.query, ['cas', 'acquire', 'release']);
     const flags = uintParam(ctx.query, 'flags', 'Invalid flags') ?? 0;
     const cas = uintParam(ctx.query, 'cas', 'Invalid cas index');
-    if (ctx.query.has('acquire') || ctx.query.has('release')) throw badRequest('sessions are not supported yet');
+    const acquire = ctx.query.get('acquire');
+    const release = ctx.query.get('release');
+    if (acquire === '' || release === '') throw badRequest('Missing session');
     const body = await ctx.body(
       config.kvMaxValueSize,
       (limit) => `Request body too large, max size: ${limit} bytes. See kv_max_value_size (limits.kv_max_value_size).`,
     );
     const command: KVCommand = { type: 'kv', op: cas === undefined ? 'set' : 'cas', key, value: body, flags };
     if (cas !== undefined) command.index = cas;
+    if (acquire !== null) {
+      Object.assign(command, { op: 'lock', session: acquire });
+      // Lock-delay (Consul's): after a session holding this key was invalidated, nobody may take
+      // it for the session's LockDelay. It is kept in memory on each server, from when that server
+      // applied the invalidation; catch up with the leader first so the invalidation is seen here.
+      await log.barrier('leader');
+      if (reader.kvLockDelay(key) > 0) return jsonReply(false);
+    } else if (release !== null) {
+      Object.assign(command, { op: 'unlock', session: release });
+    }
     const applied = await log.propose(command);
-    // A plain set always reports true; only CAS reports whether it took.
+    // A plain set always reports true; CAS, acquire and release report whether they took.
     return jsonReply(command.op === 'set' ? true : applied.result);
   });
 

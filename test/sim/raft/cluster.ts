@@ -15,7 +15,7 @@ import { seededRandom, shuffled, type Random } from '../../../src/shared/random.
 import type {
   Entry, HardState, Membership, RaftCore, RaftMessage, Ready, Role, ServerId, SnapshotMessage, SnapshotMeta,
 } from '../../../src/raft/core/types.js';
-import { checkKv, type KvInput, type KvOperation, type KvOutput } from '../linearizability.js';
+import { checkKv, lockIndexViolation, type KvInput, type KvOperation, type KvOutput } from '../linearizability.js';
 import { bootstrapLog, createCore, decodeMembership, raftConfig } from './core.js';
 import { DiskError, entryAt, lastIndex, SimDisk, termAt, ZERO_HARD_STATE } from './disk.js';
 import { EMPTY_PREFIX, entryDigest, extendPrefix, fnv1aString } from './hash.js';
@@ -811,10 +811,17 @@ export class RaftSim {
     if (c.stopped || c.op) return;
     const r = this.workload;
     c.seq++;
+    let input: KvInput;
+    if (this.opts.workload === 'locks') {
+      // Each client is one owner (a session): it takes locks and gives back the ones it holds.
+      const key = `lock${r.int(this.opts.keys)}`;
+      const holds = c.lastSeen.get(key) === c.name;
+      input = { op: holds ? (r.float() < 0.85 ? 'release' : 'acquire') : r.float() < 0.9 ? 'acquire' : 'release', key, owner: c.name };
+      return this.call(c, input);
+    }
     const key = `k${r.int(this.opts.keys)}`;
     const value = `${c.index}.${c.seq}`;
     const x = r.float();
-    let input: KvInput;
     if (x < 0.35) input = { op: 'put', key, value };
     else if (x < 0.7) input = { op: 'get', key };
     else if (x < 0.93) {
@@ -822,6 +829,10 @@ export class RaftSim {
       const expected = r.float() < 0.7 && seen !== undefined ? seen : r.float() < 0.5 ? null : `${r.int(this.opts.clients)}.${1 + r.int(c.seq)}`;
       input = { op: 'cas', key, expected, value };
     } else input = { op: 'delete', key };
+    this.call(c, input);
+  }
+
+  private call(c: SimClient, input: KvInput): void {
     const op: OpRecord = { client: c.index, seq: c.seq, input, call: ++this.historyClock, startedAt: this.now, status: 'running' };
     this.ops.push(op);
     if (input.op === 'get') this.stats.reads++;
@@ -927,6 +938,8 @@ export class RaftSim {
         if ('value' in result.output) c.lastSeen.set(op.input.key, result.output.value);
         else if (op.input.op === 'put') c.lastSeen.set(op.input.key, op.input.value);
         else if (op.input.op === 'cas' && 'swapped' in result.output && result.output.swapped) c.lastSeen.set(op.input.key, op.input.value);
+        else if ('acquired' in result.output) c.lastSeen.set(op.input.key, result.output.acquired ? c.name : null);
+        else if ('released' in result.output && result.output.released) c.lastSeen.set(op.input.key, null);
         if (this.phase === 'liveness' && ++c.okInLiveness >= 1) c.stopped = true;
         this.log(`${c.name} ok #${op.seq} ${describeInput(op.input)} = ${JSON.stringify(result.output)}`);
         break;
@@ -1260,6 +1273,8 @@ export class RaftSim {
     this.stats.checkSteps = result.steps;
     this.stats.checkVerdict = result.verdict;
     if (result.verdict === 'illegal') this.fail('linearizability', result.explanation ?? 'illegal');
+    const doubleHolder = lockIndexViolation(this.history());
+    if (doubleHolder) this.fail('lock-safety', doubleHolder);
     this.stats.fingerprint = (this.traceHash >>> 0).toString(16) + '/' + this.traceCount;
   }
 
@@ -1396,6 +1411,8 @@ function describeInput(i: KvInput): string {
     case 'get': return `get(${i.key})`;
     case 'cas': return `cas(${i.key}: ${i.expected ?? '∅'}=>${i.value})`;
     case 'delete': return `delete(${i.key})`;
+    case 'acquire': return `acquire(${i.key} by ${i.owner})`;
+    case 'release': return `release(${i.key} by ${i.owner})`;
   }
 }
 

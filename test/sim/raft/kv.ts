@@ -2,7 +2,7 @@
  * The simulated state machine: a string key/value map fed by committed `normal` entries whose
  * data is an encoded client command. Snapshots are the whole map, sorted, as JSON.
  */
-import type { KvInput, KvOutput } from '../linearizability.js';
+import { applyLock, type KvInput, type KvOutput } from '../linearizability.js';
 
 export interface Command {
   readonly client: number;
@@ -47,6 +47,12 @@ export class KvStore {
         const swapped = this.get(input.key) === input.expected;
         if (swapped) this.map.set(input.key, input.value);
         return { swapped };
+      }
+      case 'acquire':
+      case 'release': {
+        const [next, output] = applyLock(this.get(input.key), input);
+        if (next !== null) this.map.set(input.key, next);
+        return output;
       }
     }
   }

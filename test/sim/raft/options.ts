@@ -88,6 +88,11 @@ export interface SimOptions {
   traceMessages: boolean;
   /** Linearizability check budget. */
   checkSteps: number;
+  /**
+   * What clients do: `kv` (put/get/cas/delete) or `locks` (Consul-style acquire/release with a
+   * LockIndex, one owner per client). Never drawn from the seed, so `kv` seeds replay as before.
+   */
+  workload: 'kv' | 'locks';
 }
 
 export const TICK = 10;
@@ -156,6 +161,7 @@ export function swarmOptions(seed: number, overrides: SimOverrides = {}): SimOpt
     fullTrace: false,
     traceMessages: false,
     checkSteps: 2_000_000,
+    workload: 'kv',
   };
   return {
     ...base,

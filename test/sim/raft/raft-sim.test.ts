@@ -71,6 +71,45 @@ describe('Raft simulation: random seeds (swarm options, faults on)', () => {
   });
 });
 
+describe('Raft simulation: lock workload (acquire/release with LockIndex)', () => {
+  const LOCK_SEEDS = Math.max(20, Math.floor(SEEDS / 5));
+  it(`${LOCK_SEEDS} seeds across crashes, partitions and leader changes: linearizable, never two holders of one LockIndex`, () => {
+    const totals = { acquired: 0, elections: 0, crashes: 0 };
+    for (let seed = 1; seed <= LOCK_SEEDS; seed++) {
+      // Frequent leader transfers and crashes on top of the seed's own faults.
+      const s = check(seed, { ticks: 800, workload: 'locks', faults: { transfer: 0.01, crash: 0.01 } });
+      totals.elections += s.elections;
+      totals.crashes += s.crashes;
+      totals.acquired += s.opsOk;
+    }
+    assert.ok(totals.acquired > LOCK_SEEDS * 50, `ok lock ops: ${totals.acquired}`);
+    assert.ok(totals.elections > LOCK_SEEDS, `elections: ${totals.elections}`);
+    assert.ok(totals.crashes > LOCK_SEEDS / 2, `crashes: ${totals.crashes}`);
+  });
+
+  it('a leader crash mid-workload: locks granted before and after carry distinct LockIndexes', () => {
+    const sim = calm(31, { clients: 4, keys: 1, workload: 'locks' });
+    const leader = sim.server(leaderOf(sim));
+    sim.runTicks(30);
+    sim.crash(leader, 'test');
+    assert.ok(sim.runUntilTrue(() => (sim.currentLeader()?.id ?? leader.id) !== leader.id, 100), 'a new leader');
+    sim.runTicks(40);
+    sim.restart(leader);
+    const stats = sim.finish();
+    assert.equal(stats.checkVerdict, 'ok');
+    const grants = sim.ops.filter((o) => o.input.op === 'acquire' && o.output && 'acquired' in o.output && o.output.acquired);
+    assert.ok(grants.length > 5, `grants: ${grants.length}`);
+  });
+
+  it('the checks catch a state machine that skips writes', () => {
+    let caught = 0;
+    for (let seed = 1; seed <= 30 && caught === 0; seed++) {
+      if (expectFailure(seed, { workload: 'locks', bug: 'skip-apply', ticks: 600 })) caught++;
+    }
+    assert.ok(caught > 0, 'some seed fails with skip-apply');
+  });
+});
+
 describe('Raft simulation: targeted scenarios', () => {
   it('leader crash during writes: acknowledged writes survive, the rest stay unknown or fail', () => {
     for (const seed of [1, 2, 3]) {

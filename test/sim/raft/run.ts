@@ -4,11 +4,13 @@
  *   npm run sim -- --seeds 100000 --jobs 2    # seeds 1..100000, options drawn from each seed
  *   npm run sim -- --seed 4242 [--trace]      # replay one seed (trace tail, or all of it)
  *   npm run sim -- --seeds 500 --servers 5 --start 1000 --ticks 3000 --bug stale-reads
+ *   npm run sim -- --seeds 1000 --workload locks   # acquire/release with LockIndex (no two holders)
  *
  * Options: --seeds N, --start S (first seed, default 1), --seed N (one seed, verbose),
  * --servers N, --ticks T, --clients C, --membership on|off, --bug NAME (stale-reads, skip-apply,
  * forget-vote, no-fsync), --trace (whole trace of a single seed), --messages (trace every
- * message), --stop (stop at the first failure), --jobs J (worker processes, default 1).
+ * message), --stop (stop at the first failure), --jobs J (worker processes, default 1),
+ * --workload kv|locks (default kv).
  * Exit status 1 if any seed failed.
  */
 import { spawn } from 'node:child_process';
@@ -61,6 +63,12 @@ if (args.has('clients')) {
 if (args.has('membership')) {
   overrides.membership = args.get('membership') !== 'off';
   flags.push(`--membership ${overrides.membership ? 'on' : 'off'}`);
+}
+if (args.has('workload')) {
+  const workload = args.get('workload');
+  if (workload !== 'kv' && workload !== 'locks') throw new Error('--workload is kv or locks');
+  overrides.workload = workload;
+  flags.push(`--workload ${workload}`);
 }
 if (args.has('bug')) {
   overrides.bug = args.get('bug') as InjectedBug;

@@ -141,9 +141,9 @@ describe('/v1/kv', () => {
     assert.equal((await h.put('/v1/kv/x?cas=0&acquire=abc', 'x')).status, 400);
     const acquire = await h.put('/v1/kv/x?acquire=abc', 'x');
     assert.equal(acquire.status, 400);
-    assert.equal(await acquire.text(), 'sessions are not supported yet');
+    assert.equal(await acquire.text(), 'invalid session "abc"');
     const release = await h.put('/v1/kv/x?release=abc', 'x');
-    assert.equal(await release.text(), 'sessions are not supported yet');
+    assert.equal(await release.text(), 'false');
     assert.equal((await h.api('/v1/kv/x')).status, 404);
     assert.equal((await h.put('/v1/kv/x?cas=banana', 'x')).status, 400);
   });
