@@ -223,6 +223,7 @@ export async function startAgent(
         logger: logger.child({ module: 'dns' }),
         random,
         clock,
+        remote: multiDc.remote,
       });
       listeners.push(dns);
       dnsPort = dns.port;

@@ -8,6 +8,7 @@ import { AnswerCache, FORWARD, type CachedReply } from './answer-cache.js';
 import { parseQuestion, type DnsDomains, type ParsedQuestion } from './parse.js';
 import { RCODE, type DnsResponse } from './records.js';
 import type { Recursor } from './recursor.js';
+import { readerFor, type RemoteCatalog } from './remote.js';
 import { resolve, type ResolveOptions } from './resolve.js';
 import type { Transport } from './server-transport.js';
 import { trimResponse, udpPayloadLimit } from './trim.js';
@@ -31,6 +32,8 @@ export interface AnswererOptions {
   clock: Clock;
   /** Undefined: no recursors, names outside our zones are REFUSED. */
   recursor: Recursor | undefined;
+  /** Other datacenters' catalogs (servers and clients of a federated cluster); undefined: none. */
+  remote?: RemoteCatalog;
 }
 
 /** A TCP reply's upper bound: the 16-bit length prefix. */
@@ -84,6 +87,8 @@ export class DnsAnswerer {
       return this.forward(raw, query, transport);
     }
     const resolveOptions: ResolveOptions = { domains, datacenter, dns, random, clock, edns: query.edns !== undefined };
+    const remoteDc = this.remoteDatacenter(parsed);
+    if (remoteDc !== undefined) return this.answerRemote(raw, query, transport, parsed, name, { ...resolveOptions, datacenter: remoteDc });
     const first = resolve(parsed, reader, resolveOptions);
     // A reverse name we do not know may be someone else's: the recursors may know it.
     if (recursor && isReverse(parsed) && first.rcode === RCODE.NXDOMAIN) {
@@ -105,6 +110,54 @@ export class DnsAnswerer {
     };
     this.cache.set(key, entry, generation);
     return reply;
+  }
+
+  /** The datacenter a service or node question names, when it is another one we can reach. */
+  private remoteDatacenter(parsed: ParsedQuestion): string | undefined {
+    const { query } = parsed;
+    if (query.kind !== 'service' && query.kind !== 'node') return undefined;
+    const dc = query.datacenter;
+    if (dc === undefined || dc === this.options.datacenter.toLowerCase()) return undefined;
+    return this.options.remote?.isRemote(dc) ? dc : undefined;
+  }
+
+  /**
+   * Another datacenter's instances, fetched over the WAN (stale reads, as DNS reads are) and
+   * answered by the same resolver from a throwaway catalog. Not cached: the next question asks
+   * again. No such datacenter: NXDOMAIN; one we cannot reach now: SERVFAIL.
+   */
+  private async answerRemote(
+    raw: Buffer,
+    query: WireQuery,
+    transport: Transport,
+    parsed: ParsedQuestion,
+    name: { labels: string[] },
+    options: ResolveOptions,
+  ): Promise<Buffer | undefined> {
+    const remote = this.options.remote!;
+    const dc = options.datacenter;
+    let reader: CatalogReader;
+    try {
+      if (parsed.query.kind === 'service') {
+        reader = readerFor({ services: await remote.serviceHealth(dc, parsed.query.service, { passingOnly: this.options.dns.onlyPassing }) });
+      } else if (parsed.query.kind === 'node') {
+        reader = readerFor({ node: await remote.nodeServices(dc, parsed.query.node) });
+      } else {
+        return headerReply(raw, RCODE.SERVFAIL, this.ra);
+      }
+    } catch (err) {
+      const unknown = (err as { reason?: string }).reason === 'unknown';
+      this.options.logger.debug({ datacenter: dc, err: errorMessage(err) }, 'remote datacenter lookup failed');
+      if (!unknown) return headerReply(raw, RCODE.SERVFAIL, this.ra);
+      reader = readerFor({});
+    }
+    try {
+      const question = { bytes: raw.subarray(12, query.questionEnd), labels: name.labels };
+      return this.render(raw, query, question, transport, parsed, resolve(parsed, reader, options));
+    } catch (err) {
+      this.options.logger.warn({ err: errorMessage(err), transport }, 'failed to answer a remote lookup, replying SERVFAIL');
+      return headerReply(raw, RCODE.SERVFAIL, this.ra);
+    }
   }
 
   private render(

@@ -6,6 +6,7 @@ import type { Random } from '../shared/random.js';
 import { DnsAnswerer } from './answer.js';
 import { normaliseDomain, type DnsDomains } from './parse.js';
 import { Recursor } from './recursor.js';
+import type { RemoteCatalog } from './remote.js';
 import { listenDns } from './server-transport.js';
 
 /**
@@ -32,6 +33,8 @@ export interface DnsServerOptions {
   logger: Logger;
   random: Random;
   clock: Clock;
+  /** Other datacenters' catalogs, for `<name>.service.<dc>.<domain>` (servers/clients of a federation). */
+  remote?: RemoteCatalog;
 }
 
 export interface DnsServerHandle {
@@ -63,6 +66,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     random: options.random,
     clock: options.clock,
     recursor: recursor.configured ? recursor : undefined,
+    ...(options.remote ? { remote: options.remote } : {}),
   });
   let listeners;
   try {

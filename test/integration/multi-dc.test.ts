@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor as waitUntil } from '../helpers/wait.js';
-import { roster, startAgentProcess, startDevAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { dig, roster, startAgentProcess, startDevAgent, type AgentProcess } from '../helpers/agent-process.js';
 
 const DC1 = ['127.0.0.141', '127.0.0.142', '127.0.0.143'];
 const DC2 = ['127.0.0.144', '127.0.0.145', '127.0.0.146'];
@@ -98,6 +98,15 @@ describe('two datacenters over WAN gossip', { timeout: 120_000 }, () => {
       });
       assert.deepEqual(entries.map((e) => [e.Node.Node, e.Node.Datacenter, e.Service.Port]), [['c148', 'dc2', 8080]]);
     }
+    // DNS in dc1 answers for dc2's instances, at a server and at a client; an unknown dc is NXDOMAIN.
+    for (const ip of [DC1[0]!, CLIENT1]) {
+      const answer = await dig([`@${ip}`, '-p', '8600', 'web.service.dc2.consul', '+short']);
+      assert.deepEqual(answer.split('\n').filter(Boolean), [CLIENT2]);
+      const srv = await dig([`@${ip}`, '-p', '8600', 'web.service.dc2.consul', 'SRV', '+short']);
+      assert.match(srv, /^1 1 8080 c148\.node\.dc2\.consul\.$/m);
+    }
+    assert.match(await dig([`@${CLIENT1}`, '-p', '8600', 'web.service.dc7.consul']), /status: NXDOMAIN/);
+    assert.deepEqual((await dig([`@${DC1[1]!}`, '-p', '8600', 'c148.node.dc2.consul', '+short'])).split('\n').filter(Boolean), [CLIENT2]);
     // dc1 itself has no web, and an unknown datacenter is Consul's error.
     assert.deepEqual(await (await api(DC1[0]!, '/v1/health/service/web')).json(), []);
     const unknown = await api(CLIENT1, '/v1/health/service/web?dc=dc7');
