@@ -44,6 +44,10 @@ When standard output or input is not a terminal (a pipe, CI), or with --snapshot
       // React's development build is several times slower (and checks things only tests need);
       // it is chosen when React is first loaded, so load the TUI only now.
       process.env.NODE_ENV ??= 'production';
+      // Ink draws only the final frame when it thinks it runs in CI (the CI variable, read once
+      // when it loads); on a real terminal the user wants the live view whatever the shell says.
+      process.env.CI = '0';
+      if ('CONTINUOUS_INTEGRATION' in process.env) process.env.CONTINUOUS_INTEGRATION = '0';
       const { runMonitor } = await import('../src/tui/run.js');
       await runMonitor({ grpcAddr, httpAddr, wan: this.flags.wan });
       return undefined;
