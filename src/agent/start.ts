@@ -224,6 +224,7 @@ export async function startAgent(
         random,
         clock,
         remote: multiDc.remote,
+        freshness: { lastContactMs: () => log.lastContactMs(), catchUp: () => log.barrier('leader') },
       });
       listeners.push(dns);
       dnsPort = dns.port;

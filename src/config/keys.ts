@@ -35,7 +35,6 @@ const IGNORED_KEYS: Record<string, [ConfigNote['level'], string]> = {
   'ports.expose_min_port': ['debug', 'roster has no service mesh'],
   'ports.expose_max_port': ['debug', 'roster has no service mesh'],
   'dns_config.disable_compression': ['debug', 'roster always compresses DNS names'],
-  'dns_config.max_stale': ['warn', 'roster does not bound DNS staleness'],
   'dns_config.use_cache': ['warn', 'roster answers DNS from its own state, not an agent cache'],
   'dns_config.cache_max_age': ['warn', 'roster answers DNS from its own state, not an agent cache'],
 };

@@ -100,6 +100,8 @@ function resolveDns(d: LayerData): DnsConfig {
     enableTruncate: c.enable_truncate ?? true,
     enableAdditionalNodeMetaTxt: c.enable_additional_node_meta_txt ?? true,
     allowStale: c.allow_stale ?? true,
+    // Consul's default: ten years, i.e. stale answers are always acceptable unless told otherwise.
+    maxStaleMs: parseDuration(c.max_stale ?? '87600h'),
     recursors: d.recursors ?? [],
     recursorTimeoutMs: parseDuration(c.recursor_timeout ?? '2s'),
     recursorStrategy: c.recursor_strategy ?? 'sequential',

@@ -74,6 +74,7 @@ const dnsConfig = z
     enable_truncate: z.boolean(),
     enable_additional_node_meta_txt: z.boolean(),
     allow_stale: z.boolean(),
+    max_stale: positiveDuration,
     recursor_timeout: positiveDuration,
     recursor_strategy: z.enum(['sequential', 'random']),
   })

@@ -26,7 +26,10 @@ export interface DnsConfig {
   enableTruncate: boolean;
   /** Node metadata as TXT records in the additional section. */
   enableAdditionalNodeMetaTxt: boolean;
+  /** false: every DNS answer waits until this agent has caught up with the leader. */
   allowStale: boolean;
+  /** How long since the leader was last heard from before DNS catches up first (max_stale). */
+  maxStaleMs: number;
   /** Upstream resolvers, `ip:port`, for names outside our zones. */
   recursors: string[];
   /** How long one recursor has to answer, milliseconds (Consul's recursor_timeout, 2s). */

@@ -34,7 +34,23 @@ export interface AnswererOptions {
   recursor: Recursor | undefined;
   /** Other datacenters' catalogs (servers and clients of a federated cluster); undefined: none. */
   remote?: RemoteCatalog;
+  /** How current this agent's catalog is; with it, `allow_stale`/`max_stale` are enforced. */
+  freshness?: DnsFreshness;
 }
+
+/**
+ * This agent's view against the leader's. DNS answers from the local catalog (stale by design);
+ * when the leader was last heard from longer ago than `max_stale`, or `allow_stale` is off, a
+ * query first waits for the local catalog to catch up with the leader (as Consul then asks the
+ * leader), and fails with SERVFAIL when that is impossible.
+ */
+export interface DnsFreshness {
+  lastContactMs(): number;
+  catchUp(): Promise<void>;
+}
+
+/** At most one "stale view" log line this often. */
+const STALE_LOG_EVERY_MS = 10_000;
 
 /** A TCP reply's upper bound: the 16-bit length prefix. */
 const MAX_TCP_MESSAGE = 65535;
@@ -45,6 +61,9 @@ const BIG_REPLY = 4096;
 
 export class DnsAnswerer {
   readonly cache: AnswerCache;
+  /** Queries that waited to catch up with the leader because the view was older than max_stale. */
+  staleCatchUps = 0;
+  private lastStaleLog = Number.NEGATIVE_INFINITY;
   private readonly ra: boolean;
 
   constructor(private readonly options: AnswererOptions) {
@@ -64,6 +83,30 @@ export class DnsAnswerer {
     }
     const query = decoded.query;
     if (query.edns?.version !== undefined) return this.badVersion(raw, query);
+    const { freshness, dns } = this.options;
+    if (freshness && (!dns.allowStale || freshness.lastContactMs() > dns.maxStaleMs)) return this.afterCatchUp(raw, query, transport, freshness);
+    return this.answerLocal(raw, query, transport);
+  }
+
+  private async afterCatchUp(raw: Buffer, query: WireQuery, transport: Transport, freshness: DnsFreshness): Promise<Buffer | undefined> {
+    const { dns, logger, clock } = this.options;
+    if (dns.allowStale) {
+      this.staleCatchUps++;
+      if (clock.now() - this.lastStaleLog > STALE_LOG_EVERY_MS) {
+        this.lastStaleLog = clock.now();
+        logger.warn({ lastContactMs: Math.round(freshness.lastContactMs()), maxStaleMs: dns.maxStaleMs }, 'DNS view older than max_stale; catching up with the leader before answering');
+      }
+    }
+    try {
+      await freshness.catchUp();
+    } catch (err) {
+      logger.debug({ err: errorMessage(err) }, 'DNS could not catch up with the leader, replying SERVFAIL');
+      return headerReply(raw, RCODE.SERVFAIL, this.ra);
+    }
+    return this.answerLocal(raw, query, transport);
+  }
+
+  private answerLocal(raw: Buffer, query: WireQuery, transport: Transport): Buffer | undefined | Promise<Buffer | undefined> {
     const key = cacheKey(query, transport);
     const cached = this.cache.get(key);
     if (cached === FORWARD) return this.forward(raw, query, transport);

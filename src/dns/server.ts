@@ -7,6 +7,7 @@ import { DnsAnswerer } from './answer.js';
 import { normaliseDomain, type DnsDomains } from './parse.js';
 import { Recursor } from './recursor.js';
 import type { RemoteCatalog } from './remote.js';
+import type { DnsFreshness } from './answer.js';
 import { listenDns } from './server-transport.js';
 
 /**
@@ -35,6 +36,8 @@ export interface DnsServerOptions {
   clock: Clock;
   /** Other datacenters' catalogs, for `<name>.service.<dc>.<domain>` (servers/clients of a federation). */
   remote?: RemoteCatalog;
+  /** This agent's catalog against the leader's (enforces allow_stale / max_stale). */
+  freshness?: DnsFreshness;
 }
 
 export interface DnsServerHandle {
@@ -67,6 +70,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     clock: options.clock,
     recursor: recursor.configured ? recursor : undefined,
     ...(options.remote ? { remote: options.remote } : {}),
+    ...(options.freshness ? { freshness: options.freshness } : {}),
   });
   let listeners;
   try {

@@ -31,6 +31,7 @@ describe('config defaults', () => {
       enableTruncate: true,
       enableAdditionalNodeMetaTxt: true,
       allowStale: true,
+      maxStaleMs: 87_600 * 3_600_000,
       recursors: [],
       recursorTimeoutMs: 2000,
       recursorStrategy: 'sequential',

@@ -21,6 +21,7 @@ export function dnsConfig(overrides: Partial<DnsConfig> = {}): DnsConfig {
     enableTruncate: true,
     enableAdditionalNodeMetaTxt: true,
     allowStale: true,
+    maxStaleMs: 87_600 * 3_600_000,
     recursors: [],
     recursorTimeoutMs: 2000,
     recursorStrategy: 'sequential',
