@@ -8,12 +8,10 @@
  * Wire: server-streaming `roster.catalog.v1.Catalog/Subscribe`; every response message is
  * [version 1][msgpack frame]. A client that meets another version refuses the stream.
  */
-import {
-  Client, credentials, Metadata, status, type ClientReadableStream, type ServerWritableStream, type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Packr } from 'msgpackr';
 import { AppError } from '../shared/errors.js';
+import { frameStreamImplementation, openFrameStream, type FrameStreamHandle, type FrameSubscriber } from './frame-stream.js';
 import { bytesMethod, clientChannelOptions, DEFAULT_MAX_MESSAGE_BYTES } from './grpc-util.js';
 
 export const CATALOG_STREAM_VERSION = 1;
@@ -68,43 +66,15 @@ export function decodeFrame(bytes: Uint8Array): CatalogFrame {
 }
 
 /** A subscriber as the serving side sees it: write frames, learn when it goes away. */
-export interface CatalogSubscriber {
-  /** False when the stream's buffer is full (the subscriber is slow). */
-  write(frame: CatalogFrame): boolean;
-  end(): void;
-  onClose(listener: () => void): void;
-}
+export type CatalogSubscriber = FrameSubscriber<CatalogFrame>;
 
 /** The server half: hands each new subscriber to `subscribe`. */
 export function catalogStreamImplementation(subscribe: (subscriber: CatalogSubscriber) => void): UntypedServiceImplementation {
-  return {
-    Subscribe: (call: ServerWritableStream<Buffer, Buffer>) => {
-      let closed = false;
-      const listeners: (() => void)[] = [];
-      const close = (): void => {
-        if (closed) return;
-        closed = true;
-        for (const listener of listeners) listener();
-      };
-      call.on('cancelled', close);
-      call.on('close', close);
-      call.on('error', close);
-      subscribe({
-        write: (frame) => (closed ? false : call.write(encodeFrame(frame))),
-        end: () => {
-          if (!closed) call.end();
-          close();
-        },
-        onClose: (listener) => listeners.push(listener),
-      });
-    },
-  };
+  return frameStreamImplementation('Subscribe', encodeFrame, subscribe);
 }
 
 /** A running subscription (client side). */
-export interface CatalogSubscription {
-  cancel(): void;
-}
+export type CatalogSubscription = FrameStreamHandle;
 
 /**
  * Subscribes to `address`. Frames go to `onFrame` in order; `onEnd` is called once, with the
@@ -115,43 +85,14 @@ export function subscribeCatalog(
   handlers: { onFrame(frame: CatalogFrame): void; onEnd(reason: Error): void },
   options: { maxMessageBytes?: number } = {},
 ): CatalogSubscription {
-  const client = new Client(address, credentials.createInsecure(), clientChannelOptions(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES));
-  let ended = false;
-  const finish = (reason: Error): void => {
-    if (ended) return;
-    ended = true;
-    stream.cancel();
-    client.close();
-    handlers.onEnd(reason);
-  };
-  const stream: ClientReadableStream<Buffer> = client.makeServerStreamRequest(
-    SUBSCRIBE_PATH,
-    (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
-    (b: Buffer) => b,
-    Buffer.alloc(0),
-    new Metadata(),
-    {},
-  );
-  stream.on('data', (bytes: Buffer) => {
-    if (ended) return;
-    let frame: CatalogFrame;
-    try {
-      frame = decodeFrame(bytes);
-    } catch (err) {
-      finish(err instanceof Error ? err : new Error(String(err)));
-      return;
-    }
-    try {
-      handlers.onFrame(frame);
-    } catch (err) {
-      // A frame our state machine cannot apply: drop this server's stream, not the agent.
-      finish(new AppError('BAD_REQUEST', `catalog stream from ${address}: ${err instanceof Error ? err.message : String(err)}`));
-    }
+  return openFrameStream({
+    address,
+    path: SUBSCRIBE_PATH,
+    channelOptions: clientChannelOptions(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
+    decode: decodeFrame,
+    onFrame: handlers.onFrame,
+    onEnd: handlers.onEnd,
+    describeFailure: (err) => new AppError('UNAVAILABLE', `catalog stream from ${address} failed: ${err.message}`),
+    endedMessage: `catalog stream from ${address} ended`,
   });
-  stream.on('error', (err: Error & { code?: number }) => {
-    if (err.code === status.CANCELLED && ended) return;
-    finish(new AppError('UNAVAILABLE', `catalog stream from ${address} failed: ${err.message}`));
-  });
-  stream.on('end', () => finish(new AppError('UNAVAILABLE', `catalog stream from ${address} ended`)));
-  return { cancel: () => finish(new AppError('UNAVAILABLE', 'cancelled')) };
 }
