@@ -1,34 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AntiEntropy } from '../../../src/agent/anti-entropy.js';
-import type { NodeIdentity } from '../../../src/agent/catalog-rows.js';
-import { LocalAgent, NODE_MAINTENANCE_CHECK, type LocalAgentDeps } from '../../../src/agent/local-agent.js';
-import { LocalState } from '../../../src/agent/local-state.js';
+import { NODE_MAINTENANCE_CHECK, type LocalAgentDeps } from '../../../src/agent/local-agent.js';
 import { parseCheckDefinition, parseServiceDefinition } from '../../../src/shared/definitions.js';
-import { silentLogger } from '../../../src/shared/logger.js';
-import { seededRandom } from '../../../src/shared/random.js';
-import { checkInput, newCatalog, serviceInput, nodeInput } from '../../helpers/catalog.js';
-import { ManualClock } from '../../helpers/manual-clock.js';
+import { checkInput, serviceInput, nodeInput } from '../../helpers/catalog.js';
+import { testLocalAgent } from '../../helpers/local-agent.js';
 
 const flush = () => new Promise((r) => setImmediate(r));
 
 function setup(persist?: LocalAgentDeps['persist']) {
-  const catalog = newCatalog();
-  const clock = new ManualClock();
-  const random = seededRandom(1);
-  const node: NodeIdentity = { id: 'id-1', name: 'node1', address: '127.0.0.1', datacenter: 'dc1', meta: {} };
-  const state = new LocalState();
-  const sync = new AntiEntropy({ state, reader: catalog.store, log: catalog.log, node, logger: silentLogger(), clock, random });
-  const agent = new LocalAgent({
-    state, sync, reader: catalog.store, node, clock, random, logger: silentLogger(),
-    self: () => { throw new Error('unused'); },
-    members: () => [],
-    join: async () => 0,
-    forceLeave: async () => undefined,
-    leave: async () => undefined,
-    ...(persist ? { persist } : {}),
-  });
-  return { ...catalog, clock, agent, sync, state };
+  return testLocalAgent(persist ? { persist } : {});
 }
 
 describe('local agent + anti-entropy', () => {

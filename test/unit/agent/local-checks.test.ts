@@ -4,16 +4,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { AntiEntropy } from '../../../src/agent/anti-entropy.js';
-import type { NodeIdentity } from '../../../src/agent/catalog-rows.js';
 import { aliasVerdict } from '../../../src/agent/checks/alias.js';
 import { startMonitor } from '../../../src/agent/checks/runner.js';
-import { LocalAgent, type LocalAgentDeps } from '../../../src/agent/local-agent.js';
-import { LocalState } from '../../../src/agent/local-state.js';
+import { type LocalAgentDeps } from '../../../src/agent/local-agent.js';
+import { testLocalAgent } from '../../helpers/local-agent.js';
 import { parseCheckDefinition, parseServiceDefinition } from '../../../src/shared/definitions.js';
-import { silentLogger } from '../../../src/shared/logger.js';
 import { seededRandom } from '../../../src/shared/random.js';
-import { checkInput, newCatalog, nodeInput, serviceInput } from '../../helpers/catalog.js';
+import { checkInput, nodeInput, serviceInput } from '../../helpers/catalog.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { closedPort } from '../../helpers/ports.js';
 
@@ -22,21 +19,7 @@ const flush = async () => {
 };
 
 function setup(extra: Partial<LocalAgentDeps> = {}) {
-  const catalog = newCatalog();
-  const clock = new ManualClock();
-  const random = seededRandom(1);
-  const node: NodeIdentity = { id: 'id-1', name: 'node1', address: '127.0.0.1', datacenter: 'dc1', meta: {} };
-  const state = new LocalState();
-  const sync = new AntiEntropy({ state, reader: catalog.store, log: catalog.log, node, logger: silentLogger(), clock, random });
-  const agent = new LocalAgent({
-    state, sync, reader: catalog.store, node, clock, random, logger: silentLogger(),
-    self: () => { throw new Error('unused'); },
-    members: () => [],
-    join: async () => 0,
-    forceLeave: async () => undefined,
-    leave: async () => undefined,
-    ...extra,
-  });
+  const { agent, clock, state, ...catalog } = testLocalAgent(extra);
   const status = (id: string) => agent.checks()[id]?.Status;
   const output = (id: string) => agent.checks()[id]?.Output;
   return { ...catalog, clock, agent, state, status, output };

@@ -5,18 +5,12 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AntiEntropy } from '../../../src/agent/anti-entropy.js';
-import type { NodeIdentity } from '../../../src/agent/catalog-rows.js';
-import { LocalAgent, type LocalAgentDeps } from '../../../src/agent/local-agent.js';
-import { LocalState } from '../../../src/agent/local-state.js';
+import { type LocalAgentDeps } from '../../../src/agent/local-agent.js';
 import { oneAtATime, planReload } from '../../../src/agent/reload.js';
 import { reloadOnSighup } from '../../../src/agent/signals.js';
 import { loadAgentConfig } from '../../../src/config/index.js';
 import { parseCheckDefinition, parseServiceDefinition } from '../../../src/shared/definitions.js';
-import { silentLogger } from '../../../src/shared/logger.js';
-import { seededRandom } from '../../../src/shared/random.js';
-import { newCatalog } from '../../helpers/catalog.js';
-import { ManualClock } from '../../helpers/manual-clock.js';
+import { testLocalAgent } from '../../helpers/local-agent.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -35,23 +29,8 @@ async function setup(extra: Partial<LocalAgentDeps> = {}) {
   const remove = (name: string) => unlinkSync(join(confDir, name));
   const load = () => loadAgentConfig({ dev: true, 'config-dir': [confDir] }, { cwd: root, hostname: 'node1' });
 
-  const catalog = newCatalog();
-  const clock = new ManualClock();
-  const random = seededRandom(1);
-  const node: NodeIdentity = { id: 'id-1', name: 'node1', address: '127.0.0.1', datacenter: 'dc1', meta: {} };
-  const state = new LocalState();
-  const sync = new AntiEntropy({ state, reader: catalog.store, log: catalog.log, node, logger: silentLogger(), clock, random });
-  const agent = new LocalAgent({
-    state, sync, reader: catalog.store, node, clock, random, logger: silentLogger(),
-    self: () => { throw new Error('unused'); },
-    members: () => [],
-    join: async () => 0,
-    forceLeave: async () => undefined,
-    leave: async () => undefined,
-    reloadConfig: load,
-    ...extra,
-  });
-  return { agent, store: catalog.store, write, remove, load, clock };
+  const { agent, store, clock } = testLocalAgent({ reloadConfig: load, ...extra });
+  return { agent, store, write, remove, load, clock };
 }
 
 describe('reload planning', () => {
