@@ -1,23 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from './base.js';
-import { parseJson, send, type ApiRequest } from '../src/client/transport.js';
+import type { UserEvent } from '../src/client/types.js';
 import { CommandExit } from '../src/cli/exit.js';
-
-/** `PUT /v1/event/fire/:name`'s answer (Consul's UserEvent). */
-interface FiredEvent {
-  ID: string;
-  Name: string;
-  Payload: string | null;
-  NodeFilter: string;
-  ServiceFilter: string;
-  TagFilter: string;
-  Version: number;
-  LTime: number;
-}
-
-/** Path segment escaping as Go's url.PathEscape (keeps `:` `@` `=` `,` and friends). */
-const seg = (value: string): string =>
-  encodeURIComponent(value).replace(/%(3A|40|24|26|2B|2C|3B|3D)/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
 export default class Event extends BaseCommand<typeof Event> {
   static override summary = 'Fire a user event across the cluster.';
@@ -40,7 +24,7 @@ export default class Event extends BaseCommand<typeof Event> {
     tag: Flags.string({ summary: 'Regular expression over the tags of the matching services; needs -service.' }),
   };
 
-  public async run(): Promise<FiredEvent> {
+  public async run(): Promise<UserEvent> {
     const { name, node, service, tag } = this.flags;
     if (tag !== undefined && service === undefined) {
       throw new CommandExit(1, 'Error: Cannot provide tag filter without service filter.', undefined, 'USAGE');
@@ -53,13 +37,8 @@ export default class Event extends BaseCommand<typeof Event> {
         throw new CommandExit(1, `Error: Failed to compile ${what} filter regexp: ${(err as Error).message}`, undefined, 'USAGE');
       }
     }
-    const request: ApiRequest = {
-      method: 'PUT',
-      path: `/v1/event/fire/${seg(name)}`,
-      query: { node, service, tag },
-      ...(this.args.payload !== undefined ? { body: { raw: new TextEncoder().encode(this.args.payload) } } : {}),
-    };
-    const event = parseJson<FiredEvent>(request, await send(this.api.baseUrl, request));
+    const payload = this.args.payload === undefined ? undefined : new TextEncoder().encode(this.args.payload);
+    const event = await this.api.fireEvent(name, { node, service, tag, ...(payload ? { payload } : {}) });
     this.log(`Event ID: ${event.ID}`);
     return event;
   }

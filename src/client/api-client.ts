@@ -3,8 +3,8 @@ import { AppError } from '../shared/errors.js';
 import { ApiError, parseJson, send } from './transport.js';
 import type { ApiRequest } from './transport.js';
 import type {
-  AgentSelf,
   AgentCheck,
+  AgentSelf,
   AgentService,
   CatalogNode,
   CatalogServiceInstance,
@@ -15,6 +15,7 @@ import type {
   RaftPeerTarget,
   ServiceRegistration,
   TtlStatus,
+  UserEvent,
 } from './types.js';
 
 export interface ApiClientOptions {
@@ -34,6 +35,8 @@ export interface ApiClient {
   updateTtlCheck(checkId: string, status: TtlStatus, note?: string): Promise<void>;
   join(address: string, options?: { wan?: boolean }): Promise<void>;
   forceLeave(node: string, options?: { wan?: boolean; prune?: boolean }): Promise<void>;
+  /** Fires a user event; the filters are regular expressions. */
+  fireEvent(name: string, options: { node?: string; service?: string; tag?: string; payload?: Uint8Array }): Promise<UserEvent>;
   leave(): Promise<void>;
   /** Checks registered on the local agent, keyed by check ID. */
   checks(): Promise<Record<string, AgentCheck>>;
@@ -115,6 +118,13 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
     deregisterService: (serviceId) => call({ method: 'PUT', path: `/v1/agent/service/deregister/${seg(serviceId)}` }),
     updateTtlCheck: (checkId, status, note) =>
       call({ method: 'PUT', path: `/v1/agent/check/${status}/${seg(checkId)}`, query: { note: note || undefined } }),
+    fireEvent: (name, o) =>
+      json({
+        method: 'PUT',
+        path: `/v1/event/fire/${seg(name)}`,
+        query: { node: o.node, service: o.service, tag: o.tag },
+        ...(o.payload !== undefined ? { body: { raw: o.payload } } : {}),
+      }),
     forceLeave: (node, o = {}) =>
       call({ method: 'PUT', path: `/v1/agent/force-leave/${seg(node)}`, query: { wan: o.wan ? '1' : undefined, prune: o.prune ? '1' : undefined } }),
     join: (address, o = {}) =>
