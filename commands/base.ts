@@ -94,12 +94,21 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    // this.exit() inside a command arrives here too; let it through untouched.
-    if (err instanceof Errors.ExitError) throw err;
-    const failure = describeFailure(err, `${this.config.bin} ${this.id?.split(':').join(this.config.topicSeparator) ?? ''}`.trim());
-    if (this.jsonEnabled()) this.logJson(failure.json);
-    if (failure.line) process.stderr.write(`${failure.line}\n`);
-    // An ExitError is the one error oclif's handler exits on without printing anything.
-    return this.exit(failure.exitCode);
+    return exitWithFailure(this, err, (json) => this.logJson(json));
   }
+}
+
+/**
+ * Every command's failure path (also for commands that need no agent and so do not extend
+ * BaseCommand): one line on stderr (the JSON form too with --json) and Consul's exit code.
+ */
+export function exitWithFailure(command: Command, err: Error, logJson: (json: unknown) => void): never {
+  // this.exit() inside a command arrives here too; let it through untouched.
+  if (err instanceof Errors.ExitError) throw err;
+  const { config, id } = command;
+  const failure = describeFailure(err, `${config.bin} ${id?.split(':').join(config.topicSeparator) ?? ''}`.trim());
+  if (command.jsonEnabled()) logJson(failure.json);
+  if (failure.line) process.stderr.write(`${failure.line}\n`);
+  // An ExitError is the one error oclif's handler exits on without printing anything.
+  return command.exit(failure.exitCode);
 }

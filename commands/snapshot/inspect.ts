@@ -1,5 +1,5 @@
-import { Args, Command, Errors } from '@oclif/core';
-import { describeFailure } from '../base.js';
+import { Args, Command } from '@oclif/core';
+import { exitWithFailure } from '../base.js';
 import { formatSnapshotSummary } from '../../src/cli/operator-view.js';
 import { readSnapshotFile } from '../../src/cli/snapshot-file.js';
 import type { SnapshotHeader } from '../../src/shared/snapshot-archive.js';
@@ -33,10 +33,7 @@ export default class SnapshotInspect extends Command {
   }
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    if (err instanceof Errors.ExitError) throw err;
-    const failure = describeFailure(err, `${this.config.bin} ${this.id?.split(':').join(this.config.topicSeparator) ?? ''}`.trim());
-    if (this.jsonEnabled()) this.logJson(failure.json);
-    if (failure.line) process.stderr.write(`${failure.line}\n`);
-    return this.exit(failure.exitCode);
+    return exitWithFailure(this, err, (json) => this.logJson(json));
   }
+
 }
