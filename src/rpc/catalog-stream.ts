@@ -9,9 +9,8 @@
  * [version 1][msgpack frame]. A client that meets another version refuses the stream.
  */
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { Packr } from 'msgpackr';
 import { AppError } from '../shared/errors.js';
-import { frameStreamImplementation, openFrameStream, type FrameStreamHandle, type FrameSubscriber } from './frame-stream.js';
+import { frameStreamImplementation, openFrameStream, packFrame, unpackFrame, type FrameStreamHandle, type FrameSubscriber } from './frame-stream.js';
 import { bytesMethod, clientChannelOptions, DEFAULT_MAX_MESSAGE_BYTES } from './grpc-util.js';
 
 export const CATALOG_STREAM_VERSION = 1;
@@ -32,14 +31,8 @@ export type CatalogFrame =
   | { readonly kind: 'entries'; readonly entries: readonly (readonly [number, Uint8Array])[] }
   | { readonly kind: 'heartbeat'; readonly index: number; readonly cluster: ClusterView };
 
-const packr = new Packr({ useRecords: false });
-
 export function encodeFrame(frame: CatalogFrame): Buffer {
-  const body = packr.pack(frame);
-  const out = Buffer.allocUnsafe(body.length + 1);
-  out[0] = CATALOG_STREAM_VERSION;
-  body.copy(out, 1);
-  return out;
+  return packFrame(CATALOG_STREAM_VERSION, frame);
 }
 
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -49,13 +42,7 @@ const isCluster = (v: unknown): v is ClusterView =>
 
 /** Decodes and validates one frame from a server; anything malformed is a typed error. */
 export function decodeFrame(bytes: Uint8Array): CatalogFrame {
-  if (bytes[0] !== CATALOG_STREAM_VERSION) throw new AppError('BAD_REQUEST', `catalog stream: unsupported version ${String(bytes[0])}`);
-  let frame: unknown;
-  try {
-    frame = packr.unpack(bytes.subarray(1));
-  } catch (err) {
-    throw new AppError('BAD_REQUEST', 'catalog stream: frame is not valid msgpack', { cause: err });
-  }
+  const frame = unpackFrame(bytes, CATALOG_STREAM_VERSION, 'catalog stream', (got) => `catalog stream: unsupported version ${got}`);
   const f = frame as Record<string, unknown>;
   if (f?.kind === 'snapshot' && isIndex(f.index) && f.data instanceof Uint8Array && isCluster(f.cluster)) return f as unknown as CatalogFrame;
   if (f?.kind === 'heartbeat' && isIndex(f.index) && isCluster(f.cluster)) return f as unknown as CatalogFrame;

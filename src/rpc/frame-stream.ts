@@ -7,7 +7,33 @@ import {
   Client, credentials, Metadata, status, type ChannelOptions, type ClientReadableStream, type ServerWritableStream,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { Packr } from 'msgpackr';
 import { AppError } from '../shared/errors.js';
+
+const packr = new Packr({ useRecords: false });
+
+/** A frame on the wire: a version byte, then the frame as msgpack. */
+export function packFrame(version: number, frame: unknown): Buffer {
+  const body = packr.pack(frame);
+  const out = Buffer.allocUnsafe(body.length + 1);
+  out[0] = version;
+  body.copy(out, 1);
+  return out;
+}
+
+/**
+ * The frame's value, unchecked (the stream's codec validates its shape). A foreign version byte
+ * is refused with `unsupported(version)`, bytes that are not msgpack with "<stream>: frame is
+ * not valid msgpack".
+ */
+export function unpackFrame(bytes: Uint8Array, version: number, stream: string, unsupported: (got: string) => string): unknown {
+  if (bytes.length === 0 || bytes[0] !== version) throw new AppError('BAD_REQUEST', unsupported(String(bytes[0])));
+  try {
+    return packr.unpack(bytes.subarray(1)) as unknown;
+  } catch (err) {
+    throw new AppError('BAD_REQUEST', `${stream}: frame is not valid msgpack`, { cause: err });
+  }
+}
 
 /** A subscriber as the serving side sees it. */
 export interface FrameSubscriber<F> {

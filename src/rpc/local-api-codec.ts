@@ -7,7 +7,7 @@
  * Wire: every response message is [version 1][msgpack frame]. A reader that meets another
  * version refuses the stream (the monitor then says which agent version it needs).
  */
-import { Packr } from 'msgpackr';
+import { packFrame, unpackFrame } from './frame-stream.js';
 import { AppError } from '../shared/errors.js';
 
 export const LOCAL_API_VERSION = 1;
@@ -86,14 +86,8 @@ export type WatchFrame =
   | { readonly kind: 'raft'; readonly at: number; readonly raft: RaftView }
   | { readonly kind: 'heartbeat'; readonly at: number };
 
-const packr = new Packr({ useRecords: false });
-
 export function encodeWatchFrame(frame: WatchFrame): Buffer {
-  const body = packr.pack(frame);
-  const out = Buffer.allocUnsafe(body.length + 1);
-  out[0] = LOCAL_API_VERSION;
-  body.copy(out, 1);
-  return out;
+  return packFrame(LOCAL_API_VERSION, frame);
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -127,15 +121,12 @@ const isSelf = (v: unknown): v is LocalSelf => isObj(v) && isStr(v.name) && isSt
 
 /** Decodes and validates one frame; anything malformed or of another version is a typed error. */
 export function decodeWatchFrame(bytes: Uint8Array): WatchFrame {
-  if (bytes.length === 0 || bytes[0] !== LOCAL_API_VERSION) {
-    throw new AppError('BAD_REQUEST', `local agent stream: unsupported frame version ${String(bytes[0])} (this monitor reads version ${LOCAL_API_VERSION})`);
-  }
-  let frame: unknown;
-  try {
-    frame = packr.unpack(bytes.subarray(1));
-  } catch (err) {
-    throw new AppError('BAD_REQUEST', 'local agent stream: frame is not valid msgpack', { cause: err });
-  }
+  const frame = unpackFrame(
+    bytes,
+    LOCAL_API_VERSION,
+    'local agent stream',
+    (got) => `local agent stream: unsupported frame version ${got} (this monitor reads version ${LOCAL_API_VERSION})`,
+  );
   if (isObj(frame) && isTime(frame.at)) {
     const f = frame;
     switch (f.kind) {
