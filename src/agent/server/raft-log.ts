@@ -18,7 +18,7 @@ export interface LeaderRpc {
 /** The slice of the Raft node the command log uses (tests substitute a fake). */
 export type RaftNodeLike = Pick<
   RaftNode,
-  'propose' | 'readIndex' | 'waitApplied' | 'isLeader' | 'leaderAddress' | 'status' | 'membership' | 'announceCommit'
+  'propose' | 'readIndex' | 'waitApplied' | 'isLeader' | 'leaderAddress' | 'status' | 'membership' | 'announceCommit' | 'lastContactMs'
 >;
 
 /** withLeader's retry delay: doubling from the first to the last (an election takes ~0.5–1 s). */
@@ -116,7 +116,7 @@ export class RaftCommandLog implements CommandLog {
   }
 
   lastContactMs(): number {
-    return this.node.status().lastContactMs;
+    return this.node.lastContactMs();
   }
 
   /**

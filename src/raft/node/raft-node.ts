@@ -283,7 +283,20 @@ export class RaftNode implements RaftInbox {
   private onTick(): void {
     if (this.closed) return;
     this.core.tick();
+    this.noteLeaderContact(this.core.status());
     this.kick();
+  }
+
+  /** Kept per tick and per Ready, so per-query readers (DNS freshness) need not build a status. */
+  private leaderContactMs = 0;
+
+  private noteLeaderContact({ role, ticksSinceLeaderContact }: RaftStatus): void {
+    this.leaderContactMs = role === 'leader' ? 0 : ticksSinceLeaderContact * this.deps.options.tickMs;
+  }
+
+  /** Milliseconds since a leader was last heard from (0 on the leader), as of the last tick or Ready. */
+  lastContactMs(): number {
+    return this.leaderContactMs;
   }
 
   /** Make sure the Ready loop runs soon; inputs that arrive meanwhile join the same batch. */
@@ -337,7 +350,9 @@ export class RaftNode implements RaftInbox {
     for (const read of ready.readStates) this.reads.confirmed(read.id, read.index, this.appliedIndex);
     for (const id of ready.droppedReads) this.reads.dropped(id);
     this.core.advance(ready);
-    this.wasLeader = this.core.status().role === 'leader';
+    const after = this.core.status();
+    this.wasLeader = after.role === 'leader';
+    this.noteLeaderContact(after);
     if (ready.softState) this.logRoleChange(ready);
     if (this.statusListeners.length > 0) {
       const status = this.status();
