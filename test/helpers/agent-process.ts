@@ -75,3 +75,17 @@ export async function dig(args: string[]): Promise<string> {
   const { stdout } = await execFileAsync('dig', args);
   return stdout;
 }
+
+/**
+ * The agents' last log lines (DEBUG and join retries left out), with how each exited if it did:
+ * what an integration test's timeout message shows so a CI failure explains itself.
+ */
+export function recentLogs(agents: ReadonlyMap<string, AgentProcess>, lines = 10): string {
+  return [...agents.entries()]
+    .map(([ip, a]) => {
+      const exit = a.child.exitCode ?? a.child.signalCode;
+      const tail = a.logs().split('\n').filter((l) => !l.includes('[DEBUG]') && !l.includes('join: no address')).slice(-lines);
+      return `--- ${ip}${exit === null ? '' : ` (exited: ${String(exit)})`}\n${tail.join('\n')}`;
+    })
+    .join('\n');
+}

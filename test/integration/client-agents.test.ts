@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor as waitUntil } from '../helpers/wait.js';
-import { dig, roster, startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+import { dig, roster, startAgentProcess, recentLogs, type AgentProcess } from '../helpers/agent-process.js';
 
 const SERVERS = ['127.0.0.121', '127.0.0.122', '127.0.0.123'];
 const APP1 = '127.0.0.124';
@@ -28,12 +28,6 @@ function start(ip: string, server: boolean): Promise<AgentProcess> {
   return startAgentProcess(ip, args).then((agent) => (agents.set(ip, agent), agent));
 }
 
-function recentLogs(): string {
-  return [...agents.entries()]
-    .map(([ip, a]) => `--- ${ip}\n${a.logs().split('\n').filter((l) => !l.includes('[DEBUG]')).slice(-8).join('\n')}`)
-    .join('\n');
-}
-
 /** The answers once there are some (undefined until then), from a single query. */
 const someAnswers = async (ip: string, name: string): Promise<string[] | undefined> => {
   const got = await answers(ip, name);
@@ -45,7 +39,7 @@ const answers = async (ip: string, name: string): Promise<string[]> =>
 
 /** Waits with the agents' recent logs in the failure message. */
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
-  waitUntil(what, probe, { timeoutMs, intervalMs: 150, context: recentLogs });
+  waitUntil(what, probe, { timeoutMs, intervalMs: 150, context: () => recentLogs(agents) });
 
 const api = (ip: string, path: string, init?: RequestInit) => fetch(`http://${ip}:8500${path}`, { ...init, signal: AbortSignal.timeout(20_000) });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor as waitUntil } from '../helpers/wait.js';
-import { dig, roster, startAgentProcess, startDevAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { dig, roster, startAgentProcess, startDevAgent, recentLogs, type AgentProcess } from '../helpers/agent-process.js';
 
 const DC1 = ['127.0.0.141', '127.0.0.142', '127.0.0.143'];
 const DC2 = ['127.0.0.144', '127.0.0.145', '127.0.0.146'];
@@ -30,14 +30,8 @@ function start(ip: string, dc: 'dc1' | 'dc2', server: boolean): Promise<AgentPro
   return startAgentProcess(ip, args).then((agent) => (agents.set(ip, agent), agent));
 }
 
-function recentLogs(): string {
-  return [...agents.entries()]
-    .map(([ip, a]) => `--- ${ip}\n${a.logs().split('\n').filter((l) => !l.includes('[DEBUG]')).slice(-6).join('\n')}`)
-    .join('\n');
-}
-
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> =>
-  waitUntil(what, probe, { timeoutMs, intervalMs: 150, context: recentLogs });
+  waitUntil(what, probe, { timeoutMs, intervalMs: 150, context: () => recentLogs(agents) });
 
 const api = (ip: string, path: string, init?: RequestInit) => fetch(`http://${ip}:8500${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
 

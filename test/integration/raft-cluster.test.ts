@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor as waitUntil } from '../helpers/wait.js';
-import { roster, startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+import { roster, startAgentProcess, recentLogs, type AgentProcess } from '../helpers/agent-process.js';
 
 const IPS = ['127.0.0.61', '127.0.0.62', '127.0.0.63'];
 const root = mkdtempSync(join(tmpdir(), 'roster-raft-'));
@@ -25,16 +25,9 @@ function start(ip: string, expect = true): Promise<AgentProcess> {
   });
 }
 
-/** The agents' last log lines, for a failure message. */
-function recentLogs(): string {
-  return [...agents.entries()]
-    .map(([ip, a]) => `--- ${ip} (exit ${String(a.child.exitCode ?? a.child.signalCode)})\n${a.logs().split('\n').filter((l) => !l.includes('[DEBUG]') && !l.includes('join: no address')).slice(-12).join('\n')}`)
-    .join('\n');
-}
-
 /** Waits with the agents' recent logs in the failure message. */
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
-  waitUntil(what, probe, { timeoutMs, intervalMs: 150, context: recentLogs });
+  waitUntil(what, probe, { timeoutMs, intervalMs: 150, context: () => recentLogs(agents) });
 
 async function api(ip: string, path: string, init?: RequestInit): Promise<Response> {
   return fetch(`http://${ip}:8500${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
