@@ -163,6 +163,7 @@ async function startRoster() {
   return child;
 }
 
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 // ---- load -------------------------------------------------------------------------------------
@@ -182,6 +183,8 @@ function dnsload(server, port, file, extra, label, pid) {
   return { qps: Number(summary[1]), p50: summary[3], p99: summary[4], lost: Number(summary[5]), cpu: cpu.join('/') };
 }
 
+/** The middle element by key (the upper middle for an even count). */
+const medianBy = (items, key) => [...items].sort((x, y) => key(x) - key(y))[Math.floor(items.length / 2)];
 const pad = (s, n) => String(s).padEnd(n);
 const fmt = (n) => (Number.isFinite(n) ? n.toLocaleString('en-US') : String(n));
 
@@ -196,16 +199,24 @@ async function main() {
     agent = await startRoster();
     const rssStart = rssMb(agent.pid);
     console.log(`roster agent -dev on ${ip}:${ROSTER_PORT} (pid ${agent.pid}), dnsmasq on 127.0.0.1:${DNSMASQ_PORT}/${DNSMASQ50_PORT}`);
-    console.log(`dnsperf -c 4 -q 100 -T 1, ${secs}s × ${runs} runs (median) at saturation; ${secs}s × 1 at -Q ${rate}\n`);
+    console.log(`dnsperf -c 4 -q 100 -T 1, ${secs}s × ${runs} runs at saturation, roster and dnsmasq interleaved (medians); ${secs}s × 1 at -Q ${rate}`);
+    console.log(`load average at start: ${loadAverage()}\n`);
     const rows = [];
     let queries = 0;
     for (const set of sets) {
       const file = files[set];
       if (!file) throw new Error(`unknown query set ${set}`);
       const masqPort = set.endsWith('50') ? DNSMASQ50_PORT : DNSMASQ_PORT;
-      const ours = dnsload(ip, ROSTER_PORT, file, {}, `roster ${set}`, agent.pid);
-      const theirs = dnsload('127.0.0.1', masqPort, file, {}, `dnsmasq ${set}`);
-      queries += ours.qps * secs * runs;
+      // Interleaved (roster, dnsmasq, roster, …) so drift in the machine's load hits both alike;
+      // the ratio is the median of the per-pair ratios.
+      const pairs = [];
+      for (let i = 0; i < runs; i++) {
+        pairs.push([dnsload(ip, ROSTER_PORT, file, { runs: 1 }, `roster ${set}`, agent.pid), dnsload('127.0.0.1', masqPort, file, { runs: 1 }, `dnsmasq ${set}`)]);
+      }
+      const ours = medianBy(pairs.map((p) => p[0]), (r) => r.qps);
+      const theirs = medianBy(pairs.map((p) => p[1]), (r) => r.qps);
+      const pairRatios = pairs.map(([o, t]) => o.qps / t.qps);
+      queries += pairs.reduce((sum, [o]) => sum + o.qps * secs, 0);
       let oursAt = { p50: '-', p99: '-' };
       let theirsAt = { p50: '-', p99: '-' };
       if (withRate) {
@@ -213,10 +224,10 @@ async function main() {
         theirsAt = dnsload('127.0.0.1', masqPort, file, { runs: 1, args: ['-Q', String(rate)] }, `dnsmasq ${set} @${rate}`);
         queries += rate * secs;
       }
-      const row = { set, ours, theirs, oursAt, theirsAt, ratio: ours.qps / theirs.qps };
+      const row = { set, ours, theirs, oursAt, theirsAt, ratio: medianBy(pairRatios, (r) => r) };
       rows.push(row);
       console.log(
-        `${pad(set, 6)} roster ${pad(fmt(ours.qps), 7)} qps (cpu ${ours.cpu}%)  dnsmasq ${pad(fmt(theirs.qps), 7)} qps  ratio ${row.ratio.toFixed(2)}` +
+        `${pad(set, 6)} roster ${pad(fmt(ours.qps), 7)} qps (cpu ${ours.cpu}%)  dnsmasq ${pad(fmt(theirs.qps), 7)} qps  ratio ${row.ratio.toFixed(2)} (pairs ${pairRatios.map((r) => r.toFixed(2)).join('/')})` +
           (withRate ? `  | @${rate} qps p50/p99 ms: roster ${oursAt.p50}/${oursAt.p99}  dnsmasq ${theirsAt.p50}/${theirsAt.p99}` : ''),
       );
     }
@@ -229,6 +240,7 @@ async function main() {
     const a = rows.find((r) => r.set === 'a');
     const srv = rows.find((r) => r.set === 'srv');
     if (a && srv) console.log(`\nSRV/A qps (roster): ${(srv.ours.qps / a.ours.qps).toFixed(2)}`);
+    console.log(`load average at end: ${loadAverage()}`);
     console.log(`roster RSS: ${rssStart.toFixed(1)} MB at start, ${rssEnd.toFixed(1)} MB after ~${fmt(Math.round(queries))} queries`);
   } finally {
     if (agent && agent.exitCode === null) {
