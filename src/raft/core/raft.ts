@@ -5,9 +5,10 @@
  * batch, so one fsync and one append per follower cover many proposals.
  *
  * Durability rules the core relies on (see index.ts for the full driver contract):
- * - entries and the hard state of a Ready are persisted before its messages are sent, except
- *   that a leader may send in parallel; the core therefore emits a vote or an append
- *   acknowledgement only in a Ready that carries (or follows) the state it promises;
+ * - entries and the hard state of a Ready are persisted (with every earlier Ready's) before its
+ *   messages are sent, except that a leader may send in parallel; the core therefore emits a
+ *   vote or an append acknowledgement only in a Ready that carries (or follows) the state it
+ *   promises;
  * - the leader counts its own log towards a quorum only up to what advance() confirmed stored.
  */
 import { assert } from '../../shared/assert.js';
@@ -77,7 +78,8 @@ export class Raft implements RaftCore {
 
   private prevHard: HardState;
   private prevSoft: SoftState;
-  private outstanding: Ready | null = null;
+  /** Readys handed out and not yet advanced, oldest first (the driver may persist several at once). */
+  private readonly outstanding: Ready[] = [];
 
   constructor(config: RaftConfig, random: Random, restored: RestoredState) {
     this.config = validateRaftConfig(config);
@@ -252,7 +254,6 @@ export class Raft implements RaftCore {
   }
 
   ready(): Ready {
-    assert(this.outstanding === null, 'ready() called again before advance()');
     this.flush();
     const soft: SoftState = { role: this.role, leader: this.leader, term: this.term };
     const softState = this.softChanged() ? soft : null;
@@ -261,8 +262,8 @@ export class Raft implements RaftCore {
     const hardState = this.hardChanged() ? hard : null;
     const snapshot = this.snapshotToInstall;
     const entries = this.log.takeUnstable();
-    // The driver persists this Ready's entries before applying, so entries it carries may be
-    // applied in it too: the limit is what has been handed out for persisting, not `stable`.
+    // A committed entry is durable on a quorum already, so the driver may apply it before its own
+    // copy is persisted: the limit is what has been handed out, not `stable`.
     const limit = Math.min(this.commit, this.log.handedOut());
     const committed = limit > this.applied ? this.log.slice(this.applied + 1, limit + 1) : [];
     const rd: Ready = {
@@ -284,13 +285,13 @@ export class Raft implements RaftCore {
     this.ackAt.clear();
     this.readStates = [];
     this.droppedReads = [];
-    this.outstanding = rd;
+    this.outstanding.push(rd);
     return rd;
   }
 
   advance(rd: Ready): void {
-    assert(rd === this.outstanding, 'advance() with a Ready that is not the outstanding one');
-    this.outstanding = null;
+    assert(rd === this.outstanding[0], 'advance() with a Ready that is not the oldest outstanding one');
+    this.outstanding.shift();
     const last = rd.entries[rd.entries.length - 1];
     if (last) this.log.stableTo(last.index, last.term);
     // The leader's own entries now count towards the quorum. A new commit index is announced

@@ -2,7 +2,7 @@ import type { Clock, Timer } from '../../shared/clock.js';
 import { AppError, errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type {
-  Entry, Membership, MembershipChange, RaftCore, RaftMessage, RaftStatus, Ready, RestoredState, ServerId,
+  Entry, Membership, MembershipChange, RaftCore, RaftMessage, RaftStatus, Ready, RestoredState, Role, ServerId,
   SnapshotMessage, SnapshotMeta,
 } from '../core/types.js';
 import { bootstrapLog, decodeMembership } from '../core/index.js';
@@ -10,6 +10,15 @@ import type { LogStorage, SnapshotSink, SnapshotStore } from '../storage/types.j
 import { PendingProposals, PendingReads } from './pending.js';
 import type { RaftStateMachine } from './state-machine.js';
 import type { RaftInbox, RaftTransport } from './transport.js';
+
+interface WriteInFlight {
+  done: Promise<void>;
+  /** The log on disk matches this log up to here once this write is durable. */
+  durableThrough: number;
+}
+
+/** Batches being written at once; past it, proposals gather into the next batch instead. */
+const MAX_READIES_IN_FLIGHT = 8;
 
 export interface RaftNodeOptions {
   readonly id: ServerId;
@@ -50,21 +59,31 @@ export interface RaftNodeStatus extends RaftStatus {
 
 /**
  * The Raft driver: the only place where the pure core meets disks, sockets and time. Inputs
- * (ticks, peer messages, proposals) go to the core at once; a single loop then drains the core's
- * Ready batches in order — persist (one fsync for the whole batch), send, apply, advance. While a
- * batch is being fsync'd, new proposals pile up in the core and leave together in the next one:
- * that is the group commit.
+ * (ticks, peer messages, proposals) go to the core at once; a loop drains the core's Ready
+ * batches in order. Each is written at once and fsync'd with whatever else is waiting (group
+ * commit); a leader's appends leave meanwhile and committed entries are applied meanwhile, so a
+ * write is answered once any quorum has it on disk, not necessarily including this server. Its
+ * messages (if not a leader's) and advance() follow when the write is durable, in order. A few
+ * batches may be in the log's queue at once; past that, new proposals gather into the next one.
  */
 export class RaftNode implements RaftInbox {
   private readonly pending = new PendingProposals();
   private readonly reads = new PendingReads();
   private readonly applyWaiters: { index: number; resolve: () => void }[] = [];
   private appliedIndex = 0;
-  /** Highest log index written durably by this driver (entries up to it survive a crash). */
+  /** Highest log index up to which the log on disk is this log (it survives a crash as it is). */
   private persistedIndex = 0;
   private appliedTerm = 0;
-  /** Role as of the last Ready handled: only a settled leader sends before its own fsync. */
-  private wasLeader = false;
+  /** Role as of the last Ready handed out: only a settled leader sends before its own fsync. */
+  private handedRole: Role = 'follower';
+  /** Readys handed out whose messages wait for their persist (a non-leader's). */
+  private heldBack = 0;
+  /** Each Ready being persisted, oldest first: its completion, and how far the disk matches once it is. */
+  private readonly writesInFlight: WriteInFlight[] = [];
+  /** Last index of the log as handed to storage so far (persisted or not). */
+  private writtenTail = 0;
+  /** Settles once every Ready handed out so far is persisted and advanced. */
+  private persisted: Promise<void> = Promise.resolve();
   private appliedMembership: Membership = { servers: [] };
   private lastSnapshot: SnapshotMeta | null = null;
   private snapshotting = false;
@@ -89,11 +108,15 @@ export class RaftNode implements RaftInbox {
     const stored = await deps.storage.open();
     const snapshot = await deps.snapshots.latest();
     if (snapshot) deps.fsm.restore(await deps.snapshots.read(snapshot));
+    // A snapshot received from a leader is stored before the log is reset to it; a crash in
+    // between leaves the log ending short of it. Reset now, or the next append would leave a gap.
+    const storedLast = stored.entries.at(-1)?.index ?? stored.firstIndex - 1;
+    if (snapshot && snapshot.index > storedLast) await deps.storage.resetTo(snapshot);
     // Entries the snapshot already covers are not replayed.
     const entries = snapshot ? stored.entries.filter((e) => e.index > snapshot.index) : stored.entries;
     const core = deps.createCore({ hardState: stored.hardState, snapshot, entries });
     const node = new RaftNode(deps, core);
-    node.persistedIndex = core.status().lastIndex;
+    node.persistedIndex = node.writtenTail = core.status().lastIndex;
     if (snapshot) {
       node.appliedIndex = snapshot.index;
       node.appliedTerm = snapshot.term;
@@ -185,7 +208,7 @@ export class RaftNode implements RaftInbox {
   async bootstrap(membership: Membership): Promise<boolean> {
     this.assertOpen();
     if (this.hasState()) return false;
-    while (this.processing) await new Promise((resolve) => setImmediate(resolve));
+    await this.quiesce();
     if (this.hasState()) return false;
     const initial = bootstrapLog(membership);
     // Hold the Ready loop: nothing the old, empty core does may reach the disk meanwhile.
@@ -193,7 +216,7 @@ export class RaftNode implements RaftInbox {
     try {
       await this.deps.storage.save(initial.hardState, initial.entries, true);
       this.core = this.deps.createCore({ hardState: initial.hardState, snapshot: null, entries: initial.entries });
-      this.persistedIndex = initial.entries.at(-1)?.index ?? 0;
+      this.persistedIndex = this.writtenTail = initial.entries.at(-1)?.index ?? 0;
     } finally {
       this.processing = false;
     }
@@ -273,12 +296,20 @@ export class RaftNode implements RaftInbox {
     const err = new AppError('UNAVAILABLE', 'the server is shutting down');
     this.pending.failAll(err);
     this.reads.failAll(err);
-    // Let an in-flight persist finish so the log is not cut mid-batch.
-    while (this.processing) await new Promise((resolve) => setImmediate(resolve));
+    // Let in-flight writes finish so the log is not cut mid-batch.
+    await this.quiesce();
     await this.deps.storage.close();
   }
 
   // ---- the Ready loop -------------------------------------------------------------------------
+
+  /** Until no Ready is being handed out or written. */
+  private async quiesce(): Promise<void> {
+    while (this.processing || this.writesInFlight.length > 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await this.persisted;
+    }
+  }
 
   private onTick(): void {
     if (this.closed) return;
@@ -308,63 +339,114 @@ export class RaftNode implements RaftInbox {
 
   private async drain(): Promise<void> {
     try {
-      while (!this.closed && this.core.hasReady()) await this.handle(this.core.ready());
+      while (!this.closed && !this.fatal && this.core.hasReady()) {
+        const ready = this.core.ready();
+        if (ready.snapshot) {
+          // It replaces the state machine and the log: every earlier write lands first.
+          await this.persisted;
+          await this.installSnapshot(ready.snapshot);
+          this.persistedIndex = this.writtenTail = ready.snapshot.index;
+        }
+        this.begin(ready);
+        // Bounded pipelining: past this many batches being written, the next waits and grows.
+        if (this.writesInFlight.length >= MAX_READIES_IN_FLIGHT) await this.writesInFlight[0]!.done;
+      }
     } catch (err) {
-      // A failed fsync or an entry the state machine cannot apply: continuing could diverge
-      // from the other servers or acknowledge what is not durable. Stop this server's Raft.
-      this.fatal = err instanceof Error ? err : new Error(String(err));
-      this.deps.logger.error({ err: errorMessage(err) }, 'fatal error, this server stops taking part');
-      this.ticker?.cancel();
-      this.pending.failAll(new AppError('UNAVAILABLE', `raft stopped: ${errorMessage(err)}`));
-      this.reads.failAll(new AppError('UNAVAILABLE', `raft stopped: ${errorMessage(err)}`));
+      this.stop(err);
     } finally {
       this.processing = false;
     }
     if (!this.closed && !this.fatal && this.core.hasReady()) this.kick();
   }
 
-  private async handle(ready: Ready): Promise<void> {
-    const { storage } = this.deps;
-    const isLeader = this.wasLeader && (ready.softState?.role ?? 'leader') === 'leader';
-    if (ready.snapshot) {
-      await this.installSnapshot(ready.snapshot);
-      this.persistedIndex = ready.snapshot.index;
-    }
-    const persist = ready.hardState || ready.entries.length > 0
-      ? storage.save(ready.hardState, ready.entries, ready.mustSync)
+  /**
+   * Everything a Ready allows before its persist completes: the write is queued, a settled
+   * leader's appends leave (it counts itself only once advance() confirms the write), and the
+   * committed entries are applied — committed means durable on a quorum, so a leader whose own
+   * fsync is slower than two followers' answers its writers without waiting for it.
+   */
+  private begin(ready: Ready): void {
+    const wasLeader = this.handedRole === 'leader';
+    if (ready.softState) this.handedRole = ready.softState.role;
+    // A non-leader's messages promise what this Ready (and every earlier one) persists; so do a
+    // leader's while a non-leader's are still held back, or they would overtake them.
+    const early = wasLeader && this.handedRole === 'leader' && this.heldBack === 0;
+    const first = ready.entries[0];
+    if (first && first.index <= this.writtenTail) this.rewrittenFrom(first.index);
+    if (first) this.writtenTail = ready.entries.at(-1)!.index;
+    const write = ready.hardState || ready.entries.length > 0
+      ? this.deps.storage.save(ready.hardState, ready.entries, ready.mustSync)
       : undefined;
-    // A leader's appends may leave while its own fsync runs (it counts itself only after
-    // advance); anyone else's messages acknowledge what must first be durable.
-    if (isLeader) this.send(ready.messages);
-    // Committed entries already durable here (from earlier batches) are applied while this
-    // batch's fsync runs, so their writers hear back one fsync sooner. Committed entries are
-    // never overwritten, so nothing this batch writes can change them.
-    const durable = ready.committed.findIndex((e) => e.index > this.persistedIndex);
-    const early = durable < 0 ? ready.committed : ready.committed.slice(0, durable);
-    this.applyCommitted(early);
-    await persist;
-    const last = ready.entries.at(-1);
-    if (last) this.persistedIndex = last.index;
-    if (!isLeader) this.send(ready.messages);
-    this.applyCommitted(early.length === ready.committed.length ? [] : ready.committed.slice(early.length));
+    // Its failure is handled in order, below; this only stops it counting as unhandled meanwhile.
+    write?.catch(() => undefined);
+    if (early) this.send(ready.messages);
+    else this.heldBack++;
+    this.applyCommitted(ready.committed);
     for (const read of ready.readStates) this.reads.confirmed(read.id, read.index, this.appliedIndex);
     for (const id of ready.droppedReads) this.reads.dropped(id);
-    this.core.advance(ready);
-    const after = this.core.status();
-    this.wasLeader = after.role === 'leader';
-    this.noteLeaderContact(after);
+    this.noteLeaderContact(this.core.status());
     if (ready.softState) this.logRoleChange(ready);
-    if (this.statusListeners.length > 0) {
-      const status = this.status();
-      for (const listener of this.statusListeners) {
-        try {
-          listener(status);
-        } catch (err) {
-          this.deps.logger.warn({ err: errorMessage(err) }, 'status listener failed');
-        }
+    this.notifyStatus();
+    // Readys complete in the order they were handed out (the log writes them in that order too).
+    const inFlight: WriteInFlight = { done: Promise.resolve(), durableThrough: this.writtenTail };
+    inFlight.done = this.persisted.then(() => write).then(() => this.finish(ready, early, inFlight));
+    const done = inFlight.done;
+    this.writesInFlight.push(inFlight);
+    this.persisted = done.then(
+      () => void this.writesInFlight.shift(),
+      (err: unknown) => {
+        this.writesInFlight.shift();
+        this.stop(err);
+      },
+    );
+  }
+
+  /**
+   * Entries from `index` on replace what was written there (a follower's conflicting suffix):
+   * the disk matches the log only below it until they are durable, whatever earlier writes finish.
+   */
+  private rewrittenFrom(index: number): void {
+    this.persistedIndex = Math.min(this.persistedIndex, index - 1);
+    for (const write of this.writesInFlight) write.durableThrough = Math.min(write.durableThrough, index - 1);
+  }
+
+  /** The Ready is durable: held-back messages leave, and the core may count what it wrote. */
+  private finish(ready: Ready, early: boolean, write: WriteInFlight): void {
+    if (this.closed || this.fatal) return;
+    this.persistedIndex = write.durableThrough;
+    if (!early) {
+      this.send(ready.messages);
+      this.heldBack--;
+    }
+    this.core.advance(ready);
+    this.maybeSnapshot();
+    // The leader counting its own write may have moved the commit index.
+    this.kick();
+  }
+
+  /**
+   * A failed fsync or an entry the state machine cannot apply: continuing could diverge from the
+   * other servers or acknowledge what is not durable. Stop this server's Raft.
+   */
+  private stop(err: unknown): void {
+    if (this.fatal) return;
+    this.fatal = err instanceof Error ? err : new Error(String(err));
+    this.deps.logger.error({ err: errorMessage(err) }, 'fatal error, this server stops taking part');
+    this.ticker?.cancel();
+    this.pending.failAll(new AppError('UNAVAILABLE', `raft stopped: ${errorMessage(err)}`));
+    this.reads.failAll(new AppError('UNAVAILABLE', `raft stopped: ${errorMessage(err)}`));
+  }
+
+  private notifyStatus(): void {
+    if (this.statusListeners.length === 0) return;
+    const status = this.status();
+    for (const listener of this.statusListeners) {
+      try {
+        listener(status);
+      } catch (err) {
+        this.deps.logger.warn({ err: errorMessage(err) }, 'status listener failed');
       }
     }
-    this.maybeSnapshot();
   }
 
   private send(messages: readonly RaftMessage[]): void {
@@ -446,6 +528,9 @@ export class RaftNode implements RaftInbox {
   private maybeSnapshot(): void {
     const since = this.appliedIndex - (this.lastSnapshot?.index ?? 0);
     if (this.snapshotting || since < this.snapshotThreshold || this.appliedIndex === 0) return;
+    // Entries can be applied before this server's own copy is durable; a snapshot waits for it,
+    // so what it covers is always a prefix of the log on disk here.
+    if (this.appliedIndex > this.persistedIndex) return;
     const meta: SnapshotMeta = { index: this.appliedIndex, term: this.appliedTerm, membership: this.appliedMembership };
     const { fsm } = this.deps;
     const data = fsm.snapshotPieces ? fsm.snapshotPieces() : fsm.snapshot();

@@ -64,6 +64,19 @@ interface PendingRead {
   index: number | null;
 }
 
+interface OutstandingReady {
+  readonly ready: Ready;
+  /** Its messages already left (a settled leader's); otherwise they wait for durability. */
+  readonly early: boolean;
+  /** Simulated time its fsync completes; nondecreasing along the queue (fsyncs are serial). */
+  readonly durableAt: number;
+  /** The disk matches the log up to here once it is durable (lowered by a later rewrite). */
+  durableThrough: number;
+}
+
+/** Readys a server may have in flight at once (RaftNode's MAX_READIES_IN_FLIGHT). */
+const MAX_READIES_IN_FLIGHT = 8;
+
 export class SimServer {
   core: RaftCore | null = null;
   incarnation = 0;
@@ -92,8 +105,17 @@ export class SimServer {
   leaderTerm = -1;
   leaderLast = 0;
   expectProposal: { index: number; term: number; data: Uint8Array } | null = null;
-  /** A Ready being persisted asynchronously (sent if leader, not yet persisted/applied/advanced). */
-  outstanding: Ready | null = null;
+  /**
+   * Readys handed out and written but not yet durable, oldest first (sent if an early leader's,
+   * applied, not yet synced/advanced). Several at once: the driver pipelines its writes.
+   */
+  outstanding: OutstandingReady[] = [];
+  /** Last entry index of the newest Ready made durable (the driver's persistedIndex). */
+  persistedIndex = 0;
+  /** Role as of the last Ready handed out (the driver's handedRole). */
+  handedRole: Role = 'follower';
+  /** Last index of the log as written so far (synced or not). */
+  writtenTail = 0;
 
   constructor(readonly id: ServerId, readonly address: string, readonly ordinal: number, record: (i: number, t: number, p: number) => void) {
     this.disk = new SimDisk(record);
@@ -389,7 +411,7 @@ export class RaftSim {
     s.leaderId = '';
     s.leaderTerm = -1;
     s.expectProposal = null;
-    s.outstanding = null;
+    s.outstanding = [];
     if (snap) {
       // A snapshot newer than the durable log (received, not yet installed) supersedes it.
       const d = s.disk.durable;
@@ -406,6 +428,8 @@ export class RaftSim {
     const config = { ...raftConfig(s.id), maxSizePerMsg: this.opts.maxSizePerMsg, maxInflightMsgs: this.opts.maxInflightMsgs };
     const random = seededRandom((this.opts.seed * 7919 + s.ordinal * 104729 + s.incarnation * 15485863) >>> 0);
     s.core = createCore(config, random, { hardState, snapshot: snap?.meta ?? null, entries });
+    s.persistedIndex = s.writtenTail = s.core.status().lastIndex;
+    s.handedRole = 'follower';
     s.tickPeriod = this.opts.faults.clockSkew ? TICK / 2 + this.faults.int(TICK * 1.5 + 1) : TICK - 1 + this.faults.int(3);
     this.log(`${s.id} start #${s.incarnation} term=${hardState.term} vote=${hardState.vote || '-'} commit=${hardState.commit} snap=${snap?.meta.index ?? 0} log=${lastIndex(s.disk.written)}`);
     const st = s.core.status();
@@ -431,12 +455,13 @@ export class RaftSim {
     this.schedule(this.now + 1 + this.faults.int(s.tickPeriod), loop);
   }
 
-  crash(s: SimServer, why: string): void {
+  /** Stops a server; of its writes not yet synced, a random prefix survives (or `keepUnsynced`). */
+  crash(s: SimServer, why: string, keepUnsynced?: number): void {
     if (!s.core) return;
     s.core = null;
-    s.outstanding = null;
+    s.outstanding = [];
     const pending = s.disk.pending.length;
-    const keep = this.faults.int(pending + 1);
+    const keep = Math.min(pending, keepUnsynced ?? this.faults.int(pending + 1));
     this.stats.unsyncedLost += pending - keep;
     s.disk.crash(keep);
     s.kv = new KvStore();
@@ -467,23 +492,26 @@ export class RaftSim {
 
   private drain(s: SimServer): void {
     let rounds = 0;
-    while (s.core && !s.outstanding && s.core.hasReady()) {
+    while (s.core && s.outstanding.length < MAX_READIES_IN_FLIGHT && s.core.hasReady()) {
       if (++rounds > 10_000) this.fail('ready', `${s.id}: hasReady() never settles`);
       if (!this.handleReady(s, s.core.ready())) return;
     }
     if (!s.core) return;
-    if (!s.outstanding && s.expectProposal && s.role === 'leader' && s.core.status().term === s.expectProposal.term) {
+    if (s.outstanding.length === 0 && s.expectProposal && s.role === 'leader' && s.core.status().term === s.expectProposal.term) {
       this.fail('driver', `${s.id}: proposal expected at index ${s.expectProposal.index} (status().lastIndex) never appeared in Ready.entries`);
     }
     this.checkServer(s);
   }
 
   /**
-   * Send (a leader, at once), then persist, send (others), apply and advance, either now or
-   * after a simulated disk latency during which the core keeps stepping messages and ticking.
-   * Returns false if the server crashed while handling it.
+   * As RaftNode does: write, send (a settled leader with nothing held back, at once), apply the
+   * committed entries at once; sync, send (the rest) and advance when the write is durable —
+   * now, or after a simulated disk latency during which the core keeps stepping messages,
+   * ticking and handing out further Readys. Returns false if the server crashed meanwhile.
    */
   private handleReady(s: SimServer, r: Ready): boolean {
+    const wasLeader = s.handedRole === 'leader';
+    if (r.softState) s.handedRole = r.softState.role;
     if (r.softState) {
       if (r.softState.role !== s.role || r.softState.leader !== s.leaderId) {
         this.log(`${s.id} ${r.softState.role} term=${r.softState.term} leader=${r.softState.leader || '-'}`);
@@ -491,12 +519,13 @@ export class RaftSim {
       s.role = r.softState.role;
       s.leaderId = r.softState.leader;
     }
-    const leader = s.role === 'leader';
+    const leader = s.handedRole === 'leader';
     this.checkReady(s, r, leader);
     if (r.entries.length > 0) this.noteProposals(s, r.entries);
 
     // A leader may send before persisting; it must not count itself before the persist.
-    if (leader) {
+    const early = this.opts.bug === 'early-acks' || (wasLeader && leader && s.outstanding.every((o) => o.early));
+    if (early) {
       this.sendAll(s, r.messages);
       if (this.phase === 'safety' && r.entries.length > 0 && this.faults.float() < this.opts.faults.crashMidReady) {
         this.crash(s, 'leader, after sending, before persisting');
@@ -504,35 +533,26 @@ export class RaftSim {
         return false;
       }
     }
-    const f = this.opts.faults;
-    if (f.asyncPersist > 0 && this.faults.float() < f.asyncPersist) {
-      s.outstanding = r;
-      const inc = s.incarnation;
-      this.schedule(this.now + 1 + this.faults.int(f.diskLatency), () => {
-        if (s.incarnation !== inc || !s.core || s.outstanding !== r) return;
-        this.completeReady(s, r, leader);
-        this.drain(s);
-      });
-      return true;
+    if (r.snapshot) {
+      // The driver waits for every earlier write before installing one.
+      this.settle(s, Infinity);
+      this.installSnapshot(s, r.snapshot);
+      s.persistedIndex = s.writtenTail = r.snapshot.index;
     }
-    this.completeReady(s, r, leader);
-    return true;
-  }
-
-  private completeReady(s: SimServer, r: Ready, leader: boolean): void {
-    // Persist.
-    if (r.snapshot) this.installSnapshot(s, r.snapshot);
+    // As RaftNode: a rewritten suffix is not what the disk holds until the rewrite is durable.
+    const first = r.entries[0];
+    if (first && first.index <= s.writtenTail) {
+      s.persistedIndex = Math.min(s.persistedIndex, first.index - 1);
+      for (const o of s.outstanding) o.durableThrough = Math.min(o.durableThrough, first.index - 1);
+    }
+    if (first) s.writtenTail = r.entries.at(-1)!.index;
     if (r.entries.length > 0) s.disk.write({ kind: 'append', entries: r.entries }, false);
     if (r.hardState) {
       s.disk.write({ kind: 'hard-state', hardState: r.hardState }, false);
       s.lastHardState = r.hardState;
     }
-    if (r.mustSync && this.opts.bug !== 'no-fsync') s.disk.sync();
-    else if (this.faults.float() < this.opts.faults.backgroundFlush) s.disk.sync();
 
-    if (!leader) this.sendAll(s, r.messages);
-
-    // Apply.
+    // Apply: committed entries are durable on a quorum, so before this server's own sync.
     for (const e of r.committed) this.apply(s, e);
     for (const rs of r.readStates) {
       const p = s.pendingReads.get(rs.id);
@@ -545,9 +565,35 @@ export class RaftSim {
       this.reply(s, p.client, p.reqId, { kind: 'failed', why: 'read dropped' });
     }
     this.serveReads(s);
-    s.outstanding = null;
-    s.core!.advance(r);
-    this.maybeSnapshot(s);
+
+    const f = this.opts.faults;
+    const latency = f.asyncPersist > 0 && this.faults.float() < f.asyncPersist ? 1 + this.faults.int(f.diskLatency) : 0;
+    const durableAt = Math.max(this.now + latency, s.outstanding.at(-1)?.durableAt ?? 0);
+    s.outstanding.push({ ready: r, early, durableAt, durableThrough: s.writtenTail });
+    if (durableAt <= this.now) {
+      this.settle(s, this.now);
+      return true;
+    }
+    const inc = s.incarnation;
+    this.schedule(durableAt, () => {
+      if (s.incarnation !== inc || !s.core) return;
+      this.settle(s, this.now);
+      this.drain(s);
+    });
+    return true;
+  }
+
+  /** Completes, oldest first, the outstanding Readys durable by `now`. */
+  private settle(s: SimServer, now: number): void {
+    while (s.core && s.outstanding.length > 0 && s.outstanding[0]!.durableAt <= now) {
+      const { ready: r, early, durableThrough } = s.outstanding.shift()!;
+      if (r.mustSync && this.opts.bug !== 'no-fsync') s.disk.sync();
+      else if (this.faults.float() < this.opts.faults.backgroundFlush) s.disk.sync();
+      s.persistedIndex = durableThrough;
+      if (!early) this.sendAll(s, r.messages);
+      s.core.advance(r);
+      this.maybeSnapshot(s);
+    }
   }
 
   private checkReady(s: SimServer, r: Ready, leader: boolean): void {
@@ -659,6 +705,8 @@ export class RaftSim {
 
   private maybeSnapshot(s: SimServer): void {
     if (!s.core || s.applied - s.lastSnapshotIndex < this.opts.snapshotEvery) return;
+    // As RaftNode: a snapshot never covers entries this server has not yet made durable.
+    if (s.applied > s.persistedIndex) return;
     const meta: SnapshotMeta = { index: s.applied, term: s.appliedTerm, membership: s.appliedMembership };
     const state = s.kv.canonical();
     const seen = this.stateAt.get(meta.index);
@@ -1331,7 +1379,7 @@ export class RaftSim {
     if (st.commit < s.seenCommit) this.fail('commit', `${s.id} commit went backwards ${s.seenCommit} -> ${st.commit}`);
     s.seenCommit = st.commit;
     if (st.applied > st.commit) this.fail('apply', `${s.id} applied ${st.applied} beyond commit ${st.commit}`);
-    if (!s.outstanding) {
+    if (s.outstanding.length === 0) {
       // With nothing in flight, the core and the driver agree on what was applied and stored.
       if (st.applied !== s.applied) this.fail('apply', `${s.id} status().applied=${st.applied} but the driver was handed entries up to ${s.applied}`);
       const w = s.disk.written;
@@ -1369,7 +1417,7 @@ export class RaftSim {
     const n = this.newest;
     if (!n) return;
     const s = n.server;
-    if (!s.core || s.outstanding || s.incarnation !== n.incarnation || s.role !== 'leader' || s.seenTerm !== n.term) return;
+    if (!s.core || s.outstanding.length > 0 || s.incarnation !== n.incarnation || s.role !== 'leader' || s.seenTerm !== n.term) return;
     const c = this.committedMax;
     const w = s.disk.written;
     if (c < w.baseIndex) return;

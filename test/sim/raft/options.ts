@@ -14,7 +14,9 @@ export type InjectedBug =
   /** A restarted server forgets whom it voted for (its vote was never made durable). */
   | 'forget-vote'
   /** Every Ready is treated as un-fsync'd: a crash loses acknowledged entries. */
-  | 'no-fsync';
+  | 'no-fsync'
+  /** Every server sends a Ready's messages (votes, append acks) before its write is durable. */
+  | 'early-acks';
 
 export interface NetOptions {
   /** Probability a message is lost. */

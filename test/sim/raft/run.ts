@@ -8,7 +8,7 @@
  *
  * Options: --seeds N, --start S (first seed, default 1), --seed N (one seed, verbose),
  * --servers N, --ticks T, --clients C, --membership on|off, --bug NAME (stale-reads, skip-apply,
- * forget-vote, no-fsync), --trace (whole trace of a single seed), --messages (trace every
+ * forget-vote, no-fsync, early-acks), --trace (whole trace of a single seed), --messages (trace every
  * message), --stop (stop at the first failure), --jobs J (worker processes, default 1),
  * --workload kv|locks (default kv).
  * Exit status 1 if any seed failed.

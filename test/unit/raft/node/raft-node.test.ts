@@ -68,6 +68,24 @@ class MemoryNetwork {
   }
 }
 
+/** A log whose saves can be held back, like a disk whose fsync is slow: they resolve on release(). */
+class GatedLogStorage extends MemoryLogStorage {
+  held = false;
+  private readonly waiting: (() => void)[] = [];
+  override save(...args: Parameters<MemoryLogStorage['save']>): Promise<void> {
+    const saved = super.save(...args);
+    if (!this.held) return saved;
+    return saved.then(() => new Promise<void>((resolve) => this.waiting.push(resolve)));
+  }
+  get heldSaves(): number {
+    return this.waiting.length;
+  }
+  release(): void {
+    this.held = false;
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+}
+
 interface TestNode {
   id: string;
   node: RaftNode;
@@ -115,9 +133,12 @@ async function until(what: string, check: () => boolean, timeoutMs = 5_000): Pro
   }
 }
 
-async function cluster(ids: string[], options: { snapshotThreshold?: number } = {}): Promise<{ net: MemoryNetwork; nodes: TestNode[]; leader: () => TestNode }> {
+async function cluster(
+  ids: string[],
+  options: { snapshotThreshold?: number; storage?: () => MemoryLogStorage } = {},
+): Promise<{ net: MemoryNetwork; nodes: TestNode[]; leader: () => TestNode }> {
   const net = new MemoryNetwork();
-  const nodes = await Promise.all(ids.map((id) => openNode(net, id, options)));
+  const nodes = await Promise.all(ids.map((id) => openNode(net, id, { ...options, storage: options.storage?.() })));
   for (const n of nodes) assert.equal(await n.node.bootstrap(membership(ids)), true);
   const leader = () => nodes.find((n) => n.node.isLeader() && !net.down.has(n.id))!;
   await until('a leader', () => leader() !== undefined);
@@ -224,6 +245,59 @@ describe('RaftNode (driver over the pure core)', () => {
     const again = await openNode(net, 'h1', { storage: first.storage.crashed() });
     await until('re-elected and re-applied', () => again.node.isLeader() && again.fsm.items.length === 2);
     assert.deepEqual(again.fsm.items, ['r1', 'r2']);
+  });
+
+  it('answers a write once both followers have it on disk, while its own fsync is still running', async () => {
+    const { nodes, leader } = await cluster(['j1', 'j2', 'j3'], { storage: () => new GatedLogStorage() });
+    const l = leader();
+    const disk = l.storage as GatedLogStorage;
+    disk.held = true;
+    const write = l.node.propose(bytes('fast'));
+    const outcome = await Promise.race([write.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 2_000))]);
+    assert.equal(outcome, 'answered', 'the write waited for the leader\'s own fsync');
+    assert.ok(disk.heldSaves > 0, 'the leader\'s write of it is still held');
+    assert.deepEqual(l.fsm.items, ['fast']);
+    // Its own log catches up once the disk does, and later writes go on as usual.
+    disk.release();
+    await l.node.propose(bytes('next'));
+    await until('all applied', () => nodes.every((n) => n.fsm.items.length === 2));
+  });
+
+  it('keeps batches being written in order: a follower acknowledges nothing its disk has not got', async () => {
+    const { net, nodes, leader } = await cluster(['k1', 'k2', 'k3'], { storage: () => new GatedLogStorage() });
+    const l = leader();
+    const followers = nodes.filter((n) => n !== l);
+    for (const f of followers) (f.storage as GatedLogStorage).held = true;
+    const write = l.node.propose(bytes('slow'));
+    const outcome = await Promise.race([write.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 300))]);
+    assert.equal(outcome, 'waiting', 'committed on acknowledgements of writes not yet durable');
+    for (const f of followers) (f.storage as GatedLogStorage).release();
+    await write;
+    assert.equal(net.down.size, 0);
+  });
+
+  it('opens on a snapshot newer than its log (a crash between storing and installing one) and goes on', async () => {
+    const net = new MemoryNetwork();
+    const snapshots = new MemorySnapshotStore();
+    const sink = await snapshots.create({ index: 10, term: 2, membership: membership(['m1']) });
+    await sink.write(new TextEncoder().encode(JSON.stringify(['from-snapshot'])));
+    await sink.commit();
+    const fsm = new ListMachine();
+    const node = await RaftNode.open({
+      options: { id: 'm1', address: 'm1', tickMs: 5, snapshotThreshold: 1_000_000, trailingLogs: 4 },
+      storage: new MemoryLogStorage(),
+      snapshots,
+      transport: net.transport('m1'),
+      fsm,
+      clock: systemClock,
+      logger: silentLogger(),
+      createCore: (restored) => new Raft(defaultRaftConfig('m1'), seededRandom(11), restored),
+    });
+    opened.push(node);
+    await until('leader', () => node.isLeader());
+    const { index } = await node.propose(bytes('after'));
+    assert.ok(index > 10, `index ${index}`);
+    assert.deepEqual(fsm.items, ['from-snapshot', 'after']);
   });
 
   it('fails pending proposals when closed', async () => {
