@@ -1,5 +1,6 @@
 import type { Aggregate } from './aggregate.js';
-import type { IntervalWindow, Series } from './intervals.js';
+import type { Series } from './intervals.js';
+import type { MetricsRegistry } from './registry.js';
 
 /**
  * GET /v1/agent/metrics as JSON: go-metrics' DisplayMetrics (Consul serves exactly that). One
@@ -37,7 +38,8 @@ export interface MetricsSummary {
   Samples: SampledValue[];
 }
 
-export function metricsSummary(window: IntervalWindow): MetricsSummary {
+export function metricsSummary(registry: MetricsRegistry): MetricsSummary {
+  const { window } = registry;
   const interval = window.displayed();
   const seconds = window.intervalMs / 1000;
   const byKey = (a: { series: Series }, b: { series: Series }): number => (a.series.key < b.series.key ? -1 : a.series.key > b.series.key ? 1 : 0);

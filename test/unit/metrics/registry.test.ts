@@ -11,7 +11,7 @@ import { ManualClock } from '../../helpers/manual-clock.js';
 function registry(options: { gaugeHostname?: string; prefix?: string } = {}) {
   const clock = new ManualClock();
   const metrics = new MetricsRegistry({ clock, prefix: options.prefix ?? 'consul', gaugeHostname: options.gaugeHostname ?? '' });
-  return { clock, metrics, show: () => metricsSummary(metrics.window) };
+  return { clock, metrics, show: () => metricsSummary(metrics) };
 }
 
 describe('metrics registry', () => {
