@@ -1,6 +1,7 @@
 import { CatalogFsm } from '../catalog/fsm.js';
 import { StateStore } from '../catalog/store.js';
 import type { AgentConfig } from '../config/types.js';
+import { dnsMetrics } from '../dns/metrics.js';
 import { startDnsServer } from '../dns/server.js';
 import { startHttpServer } from '../http/server.js';
 import { MetricsRegistry } from '../metrics/registry.js';
@@ -233,6 +234,7 @@ export async function startAgent(
         clock,
         remote: multiDc.remote,
         freshness: { lastContactMs: () => log.lastContactMs(), catchUp: () => log.barrier('leader') },
+        metrics: dnsMetrics(metrics, config.nodeName),
       });
       listeners.push(dns);
       dnsPort = dns.port;
