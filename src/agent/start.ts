@@ -69,7 +69,7 @@ export async function startAgent(
   const store = new StateStore({ now: () => clock.now() });
   const node: NodeIdentity = { id: nodeId, name: config.nodeName, address, datacenter: config.datacenter, meta: config.nodeMeta };
   let lanMembers: () => ReturnType<typeof memberView>[] = () => [];
-  const role = await startRole({ config, nodeId, fsm: new CatalogFsm(store), members: () => lanMembers(), clock, random, logger });
+  const role = await startRole({ config, nodeId, fsm: new CatalogFsm(store), members: () => lanMembers(), clock, random, logger, metrics });
   const log = role.log;
   const memberInfo: SelfMemberInfo = {
     serverPort: role.serverPort,
