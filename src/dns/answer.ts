@@ -94,8 +94,11 @@ export class DnsAnswerer {
     const query = decoded.query;
     const sample = this.samples?.for(query.nameKey);
     if (sample === undefined) return this.respond(raw, query, transport);
-    // Consul times every query (dns.domain_query / dns.ptr_query). The reply is usually at hand
-    // now; only a query that waits (catch-up, recursors, another datacenter) is timed on settling.
+    // Consul times every query (dns.domain_query / dns.ptr_query), and so does roster: two clock
+    // reads and a record add ~125 ns to a ~670 ns prebuilt-reply answer in process, about 1.5% of
+    // a query's whole cost at ~130k qps (sockets are most of it); bench:dns showed no loss beyond
+    // its noise. The reply is usually at hand now; one that waits (catch-up, recursors, another
+    // datacenter) is timed when it settles.
     const { clock } = this.options;
     const started = clock.monotonic();
     const reply = this.respond(raw, query, transport);
