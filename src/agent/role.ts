@@ -3,6 +3,7 @@ import type { CatalogFsm } from '../catalog/fsm.js';
 import type { AgentConfig } from '../config/types.js';
 import type { MemberView } from '../http/agent-port.js';
 import type { OperatorPort } from '../http/operator-port.js';
+import type { MetricsRegistry } from '../metrics/registry.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Random } from '../shared/random.js';
@@ -41,13 +42,14 @@ export interface RoleDeps {
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: Logger;
+  readonly metrics: MetricsRegistry;
 }
 
 export async function startRole(deps: RoleDeps): Promise<AgentRole> {
   return deps.config.server ? startServer(deps) : startClient(deps);
 }
 
-async function startServer({ config, nodeId, fsm, members, clock, random, logger }: RoleDeps): Promise<AgentRole> {
+async function startServer({ config, nodeId, fsm, members, clock, random, logger, metrics }: RoleDeps): Promise<AgentRole> {
   const raft = await startRaftServer({
     config: {
       nodeId,
@@ -67,6 +69,7 @@ async function startServer({ config, nodeId, fsm, members, clock, random, logger
     clock,
     random,
     logger,
+    metrics,
   });
   return {
     log: raft.log,

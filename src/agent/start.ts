@@ -1,8 +1,11 @@
 import { CatalogFsm } from '../catalog/fsm.js';
 import { StateStore } from '../catalog/store.js';
 import type { AgentConfig } from '../config/types.js';
+import { dnsMetrics } from '../dns/metrics.js';
 import { startDnsServer } from '../dns/server.js';
 import { startHttpServer } from '../http/server.js';
+import { MetricsRegistry } from '../metrics/registry.js';
+import { startRuntimeMetrics } from '../metrics/runtime.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { AppError, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -60,10 +63,13 @@ export async function startAgent(
   const stateFile = config.dataDir ? new LocalStateFile(config.dataDir) : undefined;
   const address = config.advertiseAddr;
 
+  // One registry per agent, handed to whatever records into it (/v1/agent/metrics shows it).
+  const metrics = new MetricsRegistry({ clock, prefix: config.telemetry.metricsPrefix, gaugeHostname: config.telemetry.gaugeHostname });
+  const runtimeMetrics = startRuntimeMetrics(metrics, clock, () => process.memoryUsage());
   const store = new StateStore({ now: () => clock.now() });
   const node: NodeIdentity = { id: nodeId, name: config.nodeName, address, datacenter: config.datacenter, meta: config.nodeMeta };
   let lanMembers: () => ReturnType<typeof memberView>[] = () => [];
-  const role = await startRole({ config, nodeId, fsm: new CatalogFsm(store), members: () => lanMembers(), clock, random, logger });
+  const role = await startRole({ config, nodeId, fsm: new CatalogFsm(store), members: () => lanMembers(), clock, random, logger, metrics });
   const log = role.log;
   const memberInfo: SelfMemberInfo = {
     serverPort: role.serverPort,
@@ -169,6 +175,8 @@ export async function startAgent(
       for (const listener of listeners.reverse()) {
         await listener.close().catch((err) => logger.warn({ err: errorMessage(err) }, 'error closing listener'));
       }
+      runtimeMetrics.cancel();
+      metrics.close();
       logger.info('agent stopped');
       markStopped();
     })();
@@ -202,6 +210,7 @@ export async function startAgent(
         logger: logger.child({ module: 'http' }),
         clock,
         random,
+        metrics,
         ...(role.operator ? { operator: role.operator } : {}),
         ...multiDc.http,
       });
@@ -225,6 +234,7 @@ export async function startAgent(
         clock,
         remote: multiDc.remote,
         freshness: { lastContactMs: () => log.lastContactMs(), catchUp: () => log.barrier('leader') },
+        metrics: dnsMetrics(metrics, config.nodeName),
       });
       listeners.push(dns);
       dnsPort = dns.port;

@@ -23,6 +23,8 @@ export const DEFAULTS = {
   /** Consul's raft_snapshot_threshold and raft_trailing_logs defaults. */
   raftSnapshotThreshold: 16_384,
   raftTrailingLogs: 10_240,
+  /** telemetry.metrics_prefix: Consul's, so existing dashboards keep working. */
+  metricsPrefix: 'consul',
 } as const;
 
 /**

@@ -2,7 +2,8 @@ import type { ConfigNote, NoteSink } from './notes.js';
 
 /**
  * Consul keys roster accepts and ignores, because ignoring them changes nothing a user relies
- * on (there is no UI to serve, no update check to skip). Keyed by path; the note says why.
+ * on (there is no UI to serve, no update check to skip). Keyed by path (a last part ending in `*`
+ * stands for every key it starts); the note says why.
  * Anything that would change behaviour if honoured is in UNSUPPORTED_KEYS instead, so a config
  * never silently means less than it says.
  */
@@ -19,7 +20,19 @@ const IGNORED_KEYS: Record<string, [ConfigNote['level'], string]> = {
   raft_protocol: ['debug', 'roster implements Raft protocol 3 only'],
   reporting: ['debug', 'roster reports nothing'],
   enable_debug: ['warn', 'roster has no /debug/pprof endpoints'],
-  telemetry: ['warn', 'roster exports no metrics yet'],
+  // telemetry.metrics_prefix and disable_hostname are honoured; the sinks are not there.
+  'telemetry.prometheus_retention_time': ['debug', 'roster always serves /v1/agent/metrics?format=prometheus'],
+  'telemetry.statsd_address': ['warn', 'roster pushes metrics nowhere; scrape /v1/agent/metrics'],
+  'telemetry.statsite_address': ['warn', 'roster pushes metrics nowhere; scrape /v1/agent/metrics'],
+  'telemetry.dogstatsd_addr': ['warn', 'roster pushes metrics nowhere; scrape /v1/agent/metrics'],
+  'telemetry.dogstatsd_tags': ['warn', 'roster pushes metrics nowhere; scrape /v1/agent/metrics'],
+  'telemetry.circonus_*': ['warn', 'roster pushes metrics nowhere; scrape /v1/agent/metrics'],
+  'telemetry.retry_failed_connection': ['debug', 'roster pushes metrics nowhere'],
+  'telemetry.filter_default': ['warn', 'roster does not filter metrics'],
+  'telemetry.prefix_filter': ['warn', 'roster does not filter metrics'],
+  'telemetry.enable_host_metrics': ['warn', 'roster has no host metrics'],
+  'telemetry.disable_compat_1.9': ['debug', 'roster has no pre-1.9 metric names'],
+  'telemetry.disable_per_tenancy_usage_metrics': ['debug', 'roster has no usage metrics'],
   log_file: ['warn', 'roster logs to stderr only'],
   log_rotate_bytes: ['warn', 'roster logs to stderr only'],
   log_rotate_duration: ['warn', 'roster logs to stderr only'],
@@ -98,17 +111,25 @@ export function unknownKeyMessage(parentPath: string, key: string, knownKeys: re
 export function stripIgnoredKeys(content: Record<string, unknown>, label: string, note: NoteSink): Record<string, unknown> {
   const out: Record<string, unknown> = { ...content };
   for (const [path, [level, why]] of Object.entries(IGNORED_KEYS)) {
-    const [head, tail] = path.split('.') as [string, string | undefined];
+    // Split at the first dot only: "telemetry.disable_compat_1.9" is one key under telemetry.
+    const dot = path.indexOf('.');
+    const head = dot === -1 ? path : path.slice(0, dot);
+    const tail = dot === -1 ? undefined : path.slice(dot + 1);
     const parent = tail === undefined ? out : out[head];
-    const key = tail ?? head;
-    if (parent === null || typeof parent !== 'object' || Array.isArray(parent) || !Object.hasOwn(parent, key)) continue;
-    if (tail === undefined) delete out[key];
-    else {
+    if (parent === null || typeof parent !== 'object' || Array.isArray(parent)) continue;
+    const pattern = tail ?? head;
+    const matches = pattern.endsWith('*')
+      ? Object.keys(parent).filter((key) => key.startsWith(pattern.slice(0, -1)))
+      : Object.hasOwn(parent, pattern) ? [pattern] : [];
+    if (matches.length === 0) continue;
+    if (tail === undefined) {
+      for (const key of matches) delete out[key];
+    } else {
       const copy = { ...(parent as Record<string, unknown>) };
-      delete copy[key];
+      for (const key of matches) delete copy[key];
       out[head] = copy;
     }
-    note({ level, message: `${label}: ${path}: ignored (${why})` });
+    for (const key of matches) note({ level, message: `${label}: ${tail === undefined ? key : `${head}.${key}`}: ignored (${why})` });
   }
   return out;
 }

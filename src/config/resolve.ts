@@ -9,6 +9,7 @@ import type { AgentConfig, DnsConfig, PortsConfig } from './types.js';
 
 export interface ResolveContext {
   dev: boolean;
+  /** The machine's host name: the default node name, and part of gauge names. */
   hostname: string;
   /** Absolute paths of the files, in merge order. */
   sources: string[];
@@ -164,6 +165,10 @@ export function resolveConfig(merged: MergedConfig, ctx: ResolveContext): AgentC
     defaultQueryTimeMs: parseDuration(d.default_query_time ?? DEFAULTS.defaultQueryTime),
     maxQueryTimeMs: parseDuration(d.max_query_time ?? DEFAULTS.maxQueryTime),
     limits: { httpMaxBodyBytes: httpMaxBodyBytes(kvMaxValueSize), kvMaxValueSize },
+    telemetry: {
+      metricsPrefix: d.telemetry?.metrics_prefix ?? DEFAULTS.metricsPrefix,
+      gaugeHostname: d.telemetry?.disable_hostname ? '' : ctx.hostname,
+    },
     sources: ctx.sources,
   };
 }

@@ -83,6 +83,17 @@ const dnsConfig = z
 
 const limits = z.object({ kv_max_value_size: z.number().int().min(1, 'expected at least 1 byte') }).partial().strict();
 
+// The prefix starts every metric name, dotted in JSON and underscored for Prometheus.
+const telemetry = z
+  .object({
+    metrics_prefix: z
+      .string()
+      .superRefine(rule((v) => (/^[A-Za-z0-9_.-]*$/.test(v) ? undefined : 'expected letters, digits, "_", "-" and "." only (it starts every metric name)'))),
+    disable_hostname: z.boolean(),
+  })
+  .partial()
+  .strict();
+
 export const fileConfigSchema = z
   .object({
     datacenter,
@@ -135,6 +146,7 @@ export const fileConfigSchema = z
     default_query_time: positiveDuration,
     max_query_time: positiveDuration,
     limits,
+    telemetry,
     encrypt: z.string().superRefine(rule(checkEncryptKey)),
   })
   .partial()
@@ -148,4 +160,5 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
   ports: Object.keys(ports.shape),
   dns_config: Object.keys(dnsConfig.shape),
   limits: Object.keys(limits.shape),
+  telemetry: Object.keys(telemetry.shape),
 };

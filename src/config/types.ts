@@ -96,6 +96,16 @@ export interface AgentConfig {
     httpMaxBodyBytes: number;
     kvMaxValueSize: number;
   };
+  /** /v1/agent/metrics naming (Consul's telemetry block). */
+  telemetry: {
+    /** telemetry.metrics_prefix: the first part of every metric name ("consul"). */
+    metricsPrefix: string;
+    /**
+     * The machine's host name, which go-metrics puts into every gauge name after the prefix
+     * (`consul.<host>.runtime.alloc_bytes`); '' when telemetry.disable_hostname is set.
+     */
+    gaugeHostname: string;
+  };
   /** Files the configuration came from, in merge order (for `agent/self` and error messages). */
   sources: string[];
 }

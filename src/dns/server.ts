@@ -8,6 +8,7 @@ import { normaliseDomain, type DnsDomains } from './parse.js';
 import { Recursor } from './recursor.js';
 import type { RemoteCatalog } from './remote.js';
 import type { DnsFreshness } from './answer.js';
+import type { DnsMetrics } from './metrics.js';
 import { listenDns } from './server-transport.js';
 
 /**
@@ -38,6 +39,8 @@ export interface DnsServerOptions {
   remote?: RemoteCatalog;
   /** This agent's catalog against the leader's (enforces allow_stale / max_stale). */
   freshness?: DnsFreshness;
+  /** dns.stale_queries, dns.domain_query, dns.ptr_query; undefined: not recorded. */
+  metrics?: DnsMetrics;
 }
 
 export interface DnsServerHandle {
@@ -71,6 +74,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     recursor: recursor.configured ? recursor : undefined,
     ...(options.remote ? { remote: options.remote } : {}),
     ...(options.freshness ? { freshness: options.freshness } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   let listeners;
   try {

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { CatalogReader } from '../catalog/reader.js';
 import type { CommandLog } from '../catalog/command-log.js';
 import type { Clock } from '../shared/clock.js';
+import type { MetricsRegistry } from '../metrics/registry.js';
 import type { Logger } from '../shared/logger.js';
 import type { Random } from '../shared/random.js';
 import type { LocalAgentPort } from './agent-port.js';
@@ -34,6 +35,8 @@ export interface HttpDeps {
   logger: Logger;
   clock: Clock;
   random: Random;
+  /** The agent's metrics: /v1/agent/metrics shows them, and every request is timed into them (api.http). */
+  metrics: MetricsRegistry;
   /**
    * The Raft operator surface (/v1/operator/raft/*, /v1/snapshot). Only server agents have one;
    * without it those endpoints answer 500 "need a server agent".

@@ -22,9 +22,10 @@ interface Route {
   handlers: Map<string, Handler>;
 }
 
+/** `pattern` is the route as registered (`/v1/kv/*key`): what a request is labelled with in metrics. */
 export type RouteMatch =
-  | { kind: 'found'; handler: Handler; params: Record<string, string> }
-  | { kind: 'method-not-allowed'; allowed: string[] }
+  | { kind: 'found'; handler: Handler; params: Record<string, string>; pattern: string }
+  | { kind: 'method-not-allowed'; allowed: string[]; pattern: string }
   | { kind: 'not-found' };
 
 export class Router {
@@ -72,8 +73,8 @@ export class Router {
       const params = matchRoute(route, segments);
       if (!params) continue;
       const handler = route.handlers.get(method);
-      if (handler) return { kind: 'found', handler, params };
-      return { kind: 'method-not-allowed', allowed: [...route.handlers.keys()].sort() };
+      if (handler) return { kind: 'found', handler, params, pattern: route.pattern };
+      return { kind: 'method-not-allowed', allowed: [...route.handlers.keys()].sort(), pattern: route.pattern };
     }
     return { kind: 'not-found' };
   }

@@ -4,6 +4,7 @@ import { AppError, errorMessage } from '../shared/errors.js';
 import { readBody } from './body.js';
 import type { HttpDeps, Reply, RequestContext } from './context.js';
 import { errorReply } from './errors.js';
+import { RequestMetrics } from './request-metrics.js';
 import type { Router } from './router.js';
 import { buildRouter } from './routes/index.js';
 
@@ -31,6 +32,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const logger = options.logger;
   const deps: HttpDeps = { ...options };
   const router = buildRouter(deps);
+  const timings = new RequestMetrics(deps.metrics);
   const inFlight = new Set<AbortController>();
   let closing = false;
 
@@ -56,7 +58,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
 
   const server = createServer((req, res) => {
-    handle(deps, router, req, res, signalFor(res), () => closing).catch((err: unknown) => {
+    handle(deps, router, timings, req, res, signalFor(res), () => closing).catch((err: unknown) => {
       // handle() catches everything itself; this is the last line of defence.
       logger.error({ err }, 'request handling failed');
       if (!res.destroyed) res.destroy();
@@ -98,6 +100,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 async function handle(
   deps: HttpDeps,
   router: Router,
+  timings: RequestMetrics,
   req: IncomingMessage,
   res: ServerResponse,
   signal: () => AbortSignal,
@@ -112,6 +115,8 @@ async function handle(
   let reply: Reply;
   // Undecoded until decoding succeeds, so even a bad path can be logged.
   let path = cut === -1 ? rawUrl : rawUrl.slice(0, cut);
+  // The route matched, for the api.http label; unmatched paths are not timed (nor in Consul).
+  let pattern: string | undefined;
   try {
     try {
       // Routes see the decoded path, as Go's handlers see req.URL.Path (`%2F` in a key is `/`).
@@ -123,9 +128,11 @@ async function handle(
     if (match.kind === 'not-found') {
       reply = textError(404, '404 page not found');
     } else if (match.kind === 'method-not-allowed') {
+      pattern = match.pattern;
       reply = textError(405, `method ${method} not allowed`);
       reply.headers.Allow = match.allowed.join(', ');
     } else {
+      pattern = match.pattern;
       const ctx: RequestContext = {
         method,
         path,
@@ -149,7 +156,9 @@ async function handle(
   // While closing, no connection should go back to idle keep-alive and hold close() up.
   if (closing()) reply.headers.Connection = 'close';
   writeReply(res, reply, pretty);
-  deps.logger.debug({ method, path, status: reply.status, ms: Math.round(deps.clock.monotonic() - started) }, 'request');
+  const ms = deps.clock.monotonic() - started;
+  if (pattern !== undefined) timings.record(method, pattern, ms);
+  deps.logger.debug({ method, path, status: reply.status, ms: Math.round(ms) }, 'request');
 }
 
 function textError(status: number, message: string): Reply {

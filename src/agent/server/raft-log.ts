@@ -3,6 +3,7 @@ import { validateStoreSnapshot } from '../../catalog/snapshot-schema.js';
 import type { CommandLog, ReadConsistency } from '../../catalog/command-log.js';
 import type { Applied, CatalogCommand } from '../../catalog/commands.js';
 import type { FsmOutcome } from '../../catalog/fsm.js';
+import type { Counter } from '../../metrics/registry.js';
 import type { Clock } from '../../shared/clock.js';
 import { holdAndRetry } from '../hold.js';
 import { AppError } from '../../shared/errors.js';
@@ -35,15 +36,18 @@ export class RaftCommandLog implements CommandLog {
     private readonly node: RaftNodeLike,
     private readonly rpc: LeaderRpc,
     private readonly clock: Clock,
+    /**
+     * Consul's raft.apply: commands this server, as leader, puts into the log (hashicorp/raft
+     * counts its Apply calls on the leader; followers forward theirs and count nothing), so the
+     * servers' figures add up to the cluster's write rate.
+     */
+    private readonly applies?: Counter,
   ) {}
 
   async propose(command: CatalogCommand): Promise<Applied> {
     const data = encodeCommand(command);
     const { index, outcome } = await this.withLeader(async (leader) => {
-      if (leader === 'self') {
-        const applied = await this.node.propose(data);
-        return { index: applied.index, outcome: applied.result as FsmOutcome };
-      }
+      if (leader === 'self') return this.proposeHere(data);
       return this.rpc.apply(leader, data);
     });
     if (outcome.error !== undefined) throw new AppError('BAD_REQUEST', outcome.error);
@@ -57,8 +61,7 @@ export class RaftCommandLog implements CommandLog {
    */
   async applyAsLeader(data: Uint8Array): Promise<{ index: number; outcome: FsmOutcome }> {
     checkForwardedCommand(data);
-    const applied = await this.node.propose(data);
-    return { index: applied.index, outcome: applied.result as FsmOutcome };
+    return this.proposeHere(data);
   }
 
   /**
@@ -68,10 +71,7 @@ export class RaftCommandLog implements CommandLog {
   async applyFromClient(data: Uint8Array): Promise<{ index: number; outcome: FsmOutcome }> {
     checkForwardedCommand(data);
     return this.withLeader(async (leader) => {
-      if (leader === 'self') {
-        const applied = await this.node.propose(data);
-        return { index: applied.index, outcome: applied.result as FsmOutcome };
-      }
+      if (leader === 'self') return this.proposeHere(data);
       return this.rpc.apply(leader, data);
     });
   }
@@ -117,6 +117,13 @@ export class RaftCommandLog implements CommandLog {
 
   lastContactMs(): number {
     return this.node.lastContactMs();
+  }
+
+  /** Every command this server proposes as leader goes through here, and is counted. */
+  private async proposeHere(data: Uint8Array): Promise<{ index: number; outcome: FsmOutcome }> {
+    this.applies?.inc();
+    const applied = await this.node.propose(data);
+    return { index: applied.index, outcome: applied.result as FsmOutcome };
   }
 
   /**

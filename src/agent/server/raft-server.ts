@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { CatalogFsm } from '../../catalog/fsm.js';
 import { ReplicatedCatalogFsm } from '../../catalog/replicated-fsm.js';
 import type { MemberView } from '../../http/agent-port.js';
+import type { MetricsRegistry } from '../../metrics/registry.js';
 import { defaultRaftConfig, Raft } from '../../raft/core/index.js';
 import { RaftNode, type RaftNodeOptions } from '../../raft/node/raft-node.js';
 import { FileLogStorage, FileSnapshotStore, MemoryLogStorage, MemorySnapshotStore } from '../../raft/storage/index.js';
@@ -52,6 +53,8 @@ export interface RaftServerDeps {
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: Logger;
+  /** raft.apply is counted into it. */
+  readonly metrics: MetricsRegistry;
 }
 
 export interface RaftServer {
@@ -122,7 +125,8 @@ export async function startRaftServer(deps: RaftServerDeps): Promise<RaftServer>
   transport.attach(node);
   rpcServer.raft.attach(node);
 
-  const log = new RaftCommandLog(node, rpcLeader(rpcClient), clock);
+  const applies = deps.metrics.counter('raft.apply', { help: 'Commands this server, as leader, appended to the Raft log.' });
+  const log = new RaftCommandLog(node, rpcLeader(rpcClient), clock, applies);
   const nodeNames = () => new Map(serverMembers(deps.members(), config.datacenter).map((s) => [s.id, s.name]));
   const operator = new RaftOperator({ node, log, fsm: deps.fsm, nodeNames, forward: rpcOperatorForward(rpcClient) });
   registerServerRpc(rpcServer.rpc, { node, log, operator });

@@ -1,6 +1,7 @@
 import type { HttpDeps } from '../context.js';
 import { Router } from '../router.js';
 import { registerAgentHealthRoutes } from './agent-health.js';
+import { registerAgentMetricsRoutes } from './agent-metrics.js';
 import { registerAgentRoutes } from './agent.js';
 import { registerCatalogRoutes } from './catalog.js';
 import { registerCoordinateRoutes } from './coordinate.js';
@@ -22,6 +23,7 @@ export function buildRouter(deps: HttpDeps): Router {
   if (deps.datacenters) router.wrapEach(forwardingWrapper(deps, deps.datacenters));
   registerAgentRoutes(router, deps);
   registerAgentHealthRoutes(router, deps);
+  registerAgentMetricsRoutes(router, deps);
   registerCatalogRoutes(router, deps);
   registerEventRoutes(router, deps);
   registerHealthRoutes(router, deps);

@@ -104,6 +104,11 @@ describe('single-key errors name the file, the key and what was expected', () =>
     ['unknown nested key', { dns_config: { onlypassing: true } }, 'dns_config.onlypassing: unknown key; did you mean "only_passing"?'],
     ['unsupported Consul key', { acl: { enabled: true } }, 'acl: not supported by roster: ACLs are not supported'],
     ['unsupported nested key', { ports: { https: 8501 } }, 'ports.https: not supported by roster: TLS is not supported'],
+    ['telemetry object', { telemetry: 'on' }, 'telemetry: expected an object, got "on"'],
+    ['telemetry boolean', { telemetry: { disable_hostname: 'yes' } }, 'telemetry.disable_hostname: expected true or false, got "yes"'],
+    ['telemetry prefix type', { telemetry: { metrics_prefix: 5 } }, 'telemetry.metrics_prefix: expected a string, got 5'],
+    ['telemetry prefix', { telemetry: { metrics_prefix: 'my app' } }, 'telemetry.metrics_prefix: expected letters, digits, "_", "-" and "." only (it starts every metric name), got "my app"'],
+    ['telemetry unknown key', { telemetry: { metricsPrefix: 'x' } }, 'telemetry.metricsPrefix: unknown key; did you mean "metrics_prefix"?'],
   ];
   for (const [name, content, expected] of cases) {
     it(name, async () => {
@@ -148,12 +153,25 @@ describe('normalisation', () => {
   });
 
   it('accepts ui/ui_config with a debug note and warns for settings it cannot honour', async () => {
-    const { notes } = await load({ dev: true }, file({ ui_config: { enabled: true }, ui: true, telemetry: {} }));
+    const { notes } = await load(
+      { dev: true },
+      file({ ui_config: { enabled: true }, ui: true, telemetry: { prometheus_retention_time: '60s', statsd_address: '127.0.0.1:8125', circonus_api_token: 't', 'disable_compat_1.9': true } }),
+    );
     assert.deepEqual(notes, [
       { level: 'debug', message: 'roster.config.json: ui: ignored (roster has no web UI)' },
       { level: 'debug', message: 'roster.config.json: ui_config: ignored (roster has no web UI)' },
-      { level: 'warn', message: 'roster.config.json: telemetry: ignored (roster exports no metrics yet)' },
+      { level: 'debug', message: 'roster.config.json: telemetry.prometheus_retention_time: ignored (roster always serves /v1/agent/metrics?format=prometheus)' },
+      { level: 'warn', message: 'roster.config.json: telemetry.statsd_address: ignored (roster pushes metrics nowhere; scrape /v1/agent/metrics)' },
+      { level: 'warn', message: 'roster.config.json: telemetry.circonus_api_token: ignored (roster pushes metrics nowhere; scrape /v1/agent/metrics)' },
+      { level: 'debug', message: 'roster.config.json: telemetry.disable_compat_1.9: ignored (roster has no pre-1.9 metric names)' },
     ]);
+  });
+
+  it('names metrics with telemetry.metrics_prefix ("consul") and the host name unless disable_hostname', async () => {
+    const plain = await load({ dev: true }, workdir());
+    assert.deepEqual(plain.config.telemetry, { metricsPrefix: 'consul', gaugeHostname: 'test-host' });
+    const set = await load({ dev: true }, file({ telemetry: { metrics_prefix: 'roster', disable_hostname: true } }));
+    assert.deepEqual(set.config.telemetry, { metricsPrefix: 'roster', gaugeHostname: '' });
   });
 });
 

@@ -9,12 +9,14 @@ import { checkUserEventSize, type SerfUserEvent } from '../../../src/gossip/serf
 import { startHttpServer } from '../../../src/http/server.js';
 import type { HttpConfig } from '../../../src/http/context.js';
 import type { OperatorPort } from '../../../src/http/operator-port.js';
-import { systemClock } from '../../../src/shared/clock.js';
+import { MetricsRegistry } from '../../../src/metrics/registry.js';
+import { systemClock, type Clock } from '../../../src/shared/clock.js';
 import type { CheckDefinition, ServiceDefinition } from '../../../src/shared/definitions.js';
 import { AppError, badRequest, notFound } from '../../../src/shared/errors.js';
 import { silentLogger } from '../../../src/shared/logger.js';
 import { seededRandom } from '../../../src/shared/random.js';
 import { newCatalog } from '../../helpers/catalog.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
 
 /** The agent side, kept in maps; records calls so tests can see what the HTTP layer asked for. */
 export class FakeAgent implements LocalAgentPort {
@@ -214,10 +216,16 @@ export const TEST_CONFIG: HttpConfig = {
   kvMaxValueSize: 1024,
 };
 
+/** A registry for servers whose metrics a test does not look at: its intervals never roll. */
+export function testMetrics(clock: Clock = new ManualClock()): MetricsRegistry {
+  return new MetricsRegistry({ clock, prefix: 'consul', gaugeHostname: 'host1' });
+}
+
 export interface Harness {
   base: string;
   catalog: ReturnType<typeof newCatalog>;
   agent: FakeAgent;
+  metrics: MetricsRegistry;
   /** fetch relative to the server. */
   api(path: string, init?: RequestInit): Promise<Response>;
   /** PUT with a JSON (or, given a string/Buffer, raw) body. */
@@ -226,10 +234,11 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { config?: Partial<HttpConfig>; log?: (log: CommandLog) => CommandLog; operator?: OperatorPort } = {},
+  options: { config?: Partial<HttpConfig>; log?: (log: CommandLog) => CommandLog; operator?: OperatorPort; metricsClock?: Clock } = {},
 ): Promise<Harness> {
   const catalog = newCatalog();
   const agent = new FakeAgent();
+  const metrics = testMetrics(options.metricsClock);
   const server = await startHttpServer({
     reader: catalog.store,
     log: options.log ? options.log(catalog.log) : catalog.log,
@@ -238,6 +247,7 @@ export async function startHarness(
     logger: silentLogger(),
     clock: systemClock,
     random: seededRandom(7),
+    metrics,
     ...(options.operator ? { operator: options.operator } : {}),
   });
   const base = `http://127.0.0.1:${server.port}`;
@@ -246,12 +256,16 @@ export async function startHarness(
     base,
     catalog,
     agent,
+    metrics,
     api,
     put: (path, body) =>
       api(path, {
         method: 'PUT',
         body: body === undefined ? undefined : typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
       }),
-    close: () => server.close(),
+    close: () => {
+      metrics.close();
+      return server.close();
+    },
   };
 }

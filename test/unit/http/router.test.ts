@@ -31,7 +31,7 @@ describe('Router', () => {
     const put = router.match('PUT', '/v1/agent/service/register');
     assert.ok(put.kind === 'found');
     assert.equal(nameOf(put.handler), 'register');
-    assert.deepEqual(router.match('GET', '/v1/agent/service/register'), { kind: 'method-not-allowed', allowed: ['PUT'] });
+    assert.deepEqual(router.match('GET', '/v1/agent/service/register'), { kind: 'method-not-allowed', allowed: ['PUT'], pattern: '/v1/agent/service/register' });
     const other = router.match('GET', '/v1/agent/service/web');
     assert.ok(other.kind === 'found');
     assert.equal(nameOf(other.handler), 'service');
@@ -40,7 +40,7 @@ describe('Router', () => {
   it('reports not-found and method-not-allowed', () => {
     assert.deepEqual(router.match('GET', '/v1/kv'), { kind: 'not-found' });
     assert.deepEqual(router.match('GET', '/v1/status/leader/extra'), { kind: 'not-found' });
-    assert.deepEqual(router.match('DELETE', '/v1/kv/x'), { kind: 'method-not-allowed', allowed: ['GET', 'PUT'] });
+    assert.deepEqual(router.match('DELETE', '/v1/kv/x'), { kind: 'method-not-allowed', allowed: ['GET', 'PUT'], pattern: '/v1/kv/*key' });
   });
 
   it('refuses a duplicate registration', () => {

@@ -8,7 +8,7 @@ import { AppError } from '../../../src/shared/errors.js';
 import { silentLogger } from '../../../src/shared/logger.js';
 import { seededRandom } from '../../../src/shared/random.js';
 import { newCatalog } from '../../helpers/catalog.js';
-import { FakeAgent, startHarness, TEST_CONFIG, type Harness } from './harness.js';
+import { FakeAgent, startHarness, TEST_CONFIG, testMetrics, type Harness } from './harness.js';
 
 /** Sends bytes over a raw socket and returns everything the server answers. */
 function rawExchange(port: number, payload: string): Promise<string> {
@@ -158,6 +158,7 @@ describe('http server lifecycle', () => {
       logger: silentLogger(),
       clock: systemClock,
       random: seededRandom(1),
+      metrics: testMetrics(),
     });
     assert.ok(server.port > 0);
     const pending = fetch(`http://127.0.0.1:${server.port}/v1/catalog/nodes?index=1&wait=60s`).then(
@@ -174,7 +175,10 @@ describe('http server lifecycle', () => {
 
   it('reports a port already in use as an error', async () => {
     const catalog = newCatalog();
-    const deps = { reader: catalog.store, log: catalog.log, agent: new FakeAgent(), logger: silentLogger(), clock: systemClock, random: seededRandom(1) };
+    const deps = {
+      reader: catalog.store, log: catalog.log, agent: new FakeAgent(), logger: silentLogger(), clock: systemClock, random: seededRandom(1),
+      metrics: testMetrics(),
+    };
     const first = await startHttpServer({ ...deps, config: TEST_CONFIG });
     try {
       await assert.rejects(startHttpServer({ ...deps, config: { ...TEST_CONFIG, port: first.port } }), /cannot listen/);

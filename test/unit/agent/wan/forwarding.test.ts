@@ -18,7 +18,7 @@ import { AppError } from '../../../../src/shared/errors.js';
 import { silentLogger } from '../../../../src/shared/logger.js';
 import { seededRandom } from '../../../../src/shared/random.js';
 import { newCatalog, nodeInput, serviceInput } from '../../../helpers/catalog.js';
-import { FakeAgent, TEST_CONFIG } from '../../http/harness.js';
+import { FakeAgent, TEST_CONFIG, testMetrics } from '../../http/harness.js';
 
 const at = (ms: number): Coordinate => ({ Vec: [ms / 1000, 0, 0, 0, 0, 0, 0, 0], Error: 0.2, Adjustment: 0, Height: 10e-6 });
 
@@ -43,7 +43,7 @@ describe('?dc= forwarding through the HTTP API', () => {
     const depsB: HttpDeps = {
       reader: remote.store, log: remote.log, agent: new FakeAgent(),
       config: { ...TEST_CONFIG, datacenter: 'dc2', nodeName: 'b1' },
-      logger: silentLogger(), clock: systemClock, random: seededRandom(2), datacenters: portB,
+      logger: silentLogger(), clock: systemClock, random: seededRandom(2), datacenters: portB, metrics: testMetrics(),
     };
     buildRouter(depsB);
     await remote.log.propose({ type: 'register', node: { ...nodeInput('b1', '10.2.0.1'), Datacenter: 'dc2' }, service: serviceInput({ Service: 'web', Port: 80 }) });
@@ -67,7 +67,7 @@ describe('?dc= forwarding through the HTTP API', () => {
     };
     server = await startHttpServer({
       reader: local.store, log: local.log, agent: new FakeAgent(), config: TEST_CONFIG,
-      logger: silentLogger(), clock: systemClock, random: seededRandom(1), datacenters: portA, coordinates,
+      logger: silentLogger(), clock: systemClock, random: seededRandom(1), datacenters: portA, coordinates, metrics: testMetrics(),
     });
     base = `http://127.0.0.1:${server.port}`;
     for (const [name, ip] of [['far', '10.0.0.3'], ['near', '10.0.0.2'], ['nocoord', '10.0.0.4'], ['node1', '10.0.0.1']] as const) {
