@@ -63,6 +63,7 @@ async function startServer({ config, nodeId, fsm, members, clock, random, logger
       serverPort: config.ports.server,
       snapshotThreshold: config.raft.snapshotThreshold,
       trailingLogs: config.raft.trailingLogs,
+      snapshotIntervalMs: config.raft.snapshotIntervalMs,
     },
     fsm,
     members,

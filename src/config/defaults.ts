@@ -23,6 +23,8 @@ export const DEFAULTS = {
   /** Consul's raft_snapshot_threshold and raft_trailing_logs defaults. */
   raftSnapshotThreshold: 16_384,
   raftTrailingLogs: 10_240,
+  /** Consul's raft_snapshot_interval (hashicorp/raft's is 120s). */
+  raftSnapshotInterval: '30s',
   /** telemetry.metrics_prefix: Consul's, so existing dashboards keep working. */
   metricsPrefix: 'consul',
 } as const;

@@ -62,8 +62,11 @@ export interface AgentConfig {
   ports: PortsConfig;
   /** Base64 gossip key (16, 24 or 32 bytes); '' = gossip in clear. */
   encrypt: string;
-  /** Consul's raft_snapshot_threshold / raft_trailing_logs: when to snapshot, what log to keep behind it. */
-  raft: { snapshotThreshold: number; trailingLogs: number };
+  /**
+   * Consul's raft_snapshot_threshold / raft_snapshot_interval / raft_trailing_logs: how many new
+   * entries, checked how often, make a snapshot, and what log to keep behind it.
+   */
+  raft: { snapshotThreshold: number; snapshotIntervalMs: number; trailingLogs: number };
   retryJoin: string[];
   retryJoinWan: string[];
   /** Time between join attempts (Consul's retry_interval / retry_interval_wan, default 30s). */

@@ -14,7 +14,7 @@ const root = mkdtempSync(join(tmpdir(), 'roster-raft-'));
 const agents = new Map<string, AgentProcess>();
 const configFile = join(root, 'raft.json');
 // Small snapshot threshold so a server that misses a few hundred writes is sent a snapshot.
-writeFileSync(configFile, JSON.stringify({ raft_snapshot_threshold: 64, raft_trailing_logs: 16 }));
+writeFileSync(configFile, JSON.stringify({ raft_snapshot_threshold: 64, raft_snapshot_interval: '100ms', raft_trailing_logs: 16 }));
 
 function start(ip: string, expect = true): Promise<AgentProcess> {
   const n = ip.split('.').pop()!;

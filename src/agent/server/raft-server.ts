@@ -43,6 +43,7 @@ export interface RaftServerConfig {
   readonly serverPort: number;
   readonly snapshotThreshold: number;
   readonly trailingLogs: number;
+  readonly snapshotIntervalMs: number;
 }
 
 export interface RaftServerDeps {
@@ -95,6 +96,7 @@ export async function startRaftServer(deps: RaftServerDeps): Promise<RaftServer>
     tickMs: TICK_MS,
     snapshotThreshold: config.snapshotThreshold,
     trailingLogs: config.trailingLogs,
+    snapshotIntervalMs: config.snapshotIntervalMs,
   };
   // Client agents subscribe to this server's catalog stream; the feed sees every applied command.
   const replicated = new ReplicatedCatalogFsm(deps.fsm);

@@ -17,6 +17,12 @@ interface WriteInFlight {
   durableThrough: number;
 }
 
+/**
+ * The log between snapshots lives in memory here (hashicorp/raft keeps it on disk), so past this
+ * many thresholds' worth of entries a snapshot is taken without waiting for the interval.
+ */
+const LOG_IN_MEMORY_THRESHOLDS = 8;
+
 /** Batches being written at once; past it, proposals gather into the next batch instead. */
 const MAX_READIES_IN_FLIGHT = 8;
 
@@ -26,8 +32,13 @@ export interface RaftNodeOptions {
   readonly address: string;
   /** Milliseconds per core tick. */
   readonly tickMs: number;
-  /** Take a state-machine snapshot after this many applied entries (Consul: 8192)... */
+  /** Take a state-machine snapshot once this many entries were applied since the last (Consul: 16384)... */
   readonly snapshotThreshold: number;
+  /**
+   * ...checking about this often (Consul's raft_snapshot_interval, 30 s; each server waits
+   * between 1× and 2× it, by its ID, so a cluster does not snapshot at once). 0: at once.
+   */
+  readonly snapshotIntervalMs: number;
   /** ...keeping this many entries behind it for followers slightly behind (Consul: 10240). */
   readonly trailingLogs: number;
 }
@@ -89,6 +100,10 @@ export class RaftNode implements RaftInbox {
   private snapshotting = false;
   /** This server's snapshot threshold: the configured one jittered by ±10% by server ID. */
   private readonly snapshotThreshold: number;
+  /** This server's wait between snapshots: the configured interval times 1 to 2, by server ID. */
+  private readonly snapshotIntervalMs: number;
+  /** Monotonic time of the last snapshot (or of opening). */
+  private lastSnapshotAt: number;
   private processing = false;
   private closed = false;
   private fatal: Error | undefined;
@@ -101,6 +116,8 @@ export class RaftNode implements RaftInbox {
     private core: RaftCore,
   ) {
     this.snapshotThreshold = jitteredThreshold(deps.options.snapshotThreshold, deps.options.id);
+    this.snapshotIntervalMs = deps.options.snapshotIntervalMs * (1 + idUnit(`${deps.options.id}/interval`));
+    this.lastSnapshotAt = deps.clock.monotonic();
   }
 
   /** Reads the durable state back, restores the state machine from the newest snapshot, starts ticking. */
@@ -316,6 +333,8 @@ export class RaftNode implements RaftInbox {
     this.core.tick();
     this.noteLeaderContact(this.core.status());
     this.kick();
+    // The interval may come due with no write to notice it.
+    this.maybeSnapshot();
   }
 
   /** Kept per tick and per Ready, so per-query readers (DNS freshness) need not build a status. */
@@ -528,6 +547,8 @@ export class RaftNode implements RaftInbox {
   private maybeSnapshot(): void {
     const since = this.appliedIndex - (this.lastSnapshot?.index ?? 0);
     if (this.snapshotting || since < this.snapshotThreshold || this.appliedIndex === 0) return;
+    const due = this.deps.clock.monotonic() - this.lastSnapshotAt >= this.snapshotIntervalMs;
+    if (!due && since < this.snapshotThreshold * LOG_IN_MEMORY_THRESHOLDS) return;
     // Entries can be applied before this server's own copy is durable; a snapshot waits for it,
     // so what it covers is always a prefix of the log on disk here.
     if (this.appliedIndex > this.persistedIndex) return;
@@ -535,6 +556,7 @@ export class RaftNode implements RaftInbox {
     const { fsm } = this.deps;
     const data = fsm.snapshotPieces ? fsm.snapshotPieces() : fsm.snapshot();
     this.snapshotting = true;
+    this.lastSnapshotAt = this.deps.clock.monotonic();
     void this.writeSnapshot(meta, data).finally(() => {
       this.snapshotting = false;
     });
@@ -605,8 +627,12 @@ function proposeRefused(outcome: string): AppError {
  * across restarts), so servers that apply the same entries do not all snapshot at the same one.
  */
 export function jitteredThreshold(base: number, id: string): number {
+  return Math.max(1, Math.round(base * (0.9 + 0.2 * idUnit(id))));
+}
+
+/** A number in [0, 1) from a hash of `id` (FNV-1a): stable across restarts, different per server. */
+function idUnit(id: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  const unit = (h >>> 0) / 0x1_0000_0000; // [0, 1)
-  return Math.max(1, Math.round(base * (0.9 + 0.2 * unit)));
+  return (h >>> 0) / 0x1_0000_0000;
 }

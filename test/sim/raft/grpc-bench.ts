@@ -67,7 +67,7 @@ for (let i = 0; i < 3; i++) {
   const transport = new GrpcRaftTransport({});
   transports.push(transport);
   const node = await RaftNode.open({
-    options: { id: ids[i]!, address: servers[i]!.address, tickMs: 50, snapshotThreshold: 1 << 30, trailingLogs: 1024 },
+    options: { id: ids[i]!, address: servers[i]!.address, tickMs: 50, snapshotThreshold: 1 << 30, snapshotIntervalMs: 0, trailingLogs: 1024 },
     storage,
     snapshots: new MemorySnapshotStore(),
     transport,

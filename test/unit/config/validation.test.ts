@@ -6,6 +6,12 @@ import { load, loadError, workdir } from './fixture.js';
 const file = (content: object | string) => workdir({ 'roster.config.json': content });
 
 describe('cross-key rules (Consul builder)', () => {
+  it('raft_snapshot_interval is a positive duration', async () => {
+    const { config } = await load({ 'data-dir': '/d' }, file({ raft_snapshot_interval: '5s' }));
+    assert.equal(config.raft.snapshotIntervalMs, 5_000);
+    assert.match(await loadError({ 'data-dir': '/d' }, file({ raft_snapshot_interval: 'soon' })), /raft_snapshot_interval: expected a duration/);
+  });
+
   it('data_dir is required unless -dev', async () => {
     assert.equal(await loadError({}, workdir()), 'data_dir is required: pass -data-dir or set data_dir, or use -dev');
   });

@@ -6,7 +6,7 @@ import { jitteredThreshold, RaftNode } from '../../../../src/raft/node/raft-node
 import type { RaftStateMachine } from '../../../../src/raft/node/state-machine.js';
 import type { RaftTransport } from '../../../../src/raft/node/transport.js';
 import { MemoryLogStorage, MemorySnapshotStore } from '../../../../src/raft/storage/index.js';
-import { systemClock } from '../../../../src/shared/clock.js';
+import { systemClock, type Clock } from '../../../../src/shared/clock.js';
 import { isAppError } from '../../../../src/shared/errors.js';
 import { silentLogger } from '../../../../src/shared/logger.js';
 import { seededRandom } from '../../../../src/shared/random.js';
@@ -102,18 +102,20 @@ after(async () => {
 async function openNode(
   net: MemoryNetwork,
   id: string,
-  options: { storage?: MemoryLogStorage; snapshotThreshold?: number; fsm?: ListMachine } = {},
+  options: { storage?: MemoryLogStorage; snapshotThreshold?: number; snapshotIntervalMs?: number; fsm?: ListMachine; clock?: Clock } = {},
 ): Promise<TestNode> {
   const fsm = options.fsm ?? new ListMachine();
   const storage = options.storage ?? new MemoryLogStorage();
   const snapshots = new MemorySnapshotStore();
   const node = await RaftNode.open({
-    options: { id, address: id, tickMs: 5, snapshotThreshold: options.snapshotThreshold ?? 1_000_000, trailingLogs: 4 },
+    options: {
+      id, address: id, tickMs: 5, snapshotThreshold: options.snapshotThreshold ?? 1_000_000, snapshotIntervalMs: options.snapshotIntervalMs ?? 0, trailingLogs: 4,
+    },
     storage,
     snapshots,
     transport: net.transport(id),
     fsm,
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     logger: silentLogger(),
     createCore: (restored) => new Raft(defaultRaftConfig(id), seededRandom([...id].reduce((h, c) => h * 31 + c.charCodeAt(0), 7)), restored),
   });
@@ -219,6 +221,26 @@ describe('RaftNode (driver over the pure core)', () => {
     assert.deepEqual(again.items, stored);
   });
 
+  it('past the threshold, snapshots only once the interval has passed, or once the log in memory is 8 thresholds long', async () => {
+    let elapsed = 0;
+    const clock: Clock = { ...systemClock, monotonic: () => elapsed };
+    const net = new MemoryNetwork();
+    const n = await openNode(net, 'q1', { snapshotThreshold: 10, snapshotIntervalMs: 60_000, clock });
+    await n.node.bootstrap(membership(['q1']));
+    await until('leader', () => n.node.isLeader());
+    for (let i = 0; i < 30; i++) await n.node.propose(bytes(`a${i}`));
+    assert.equal(n.node.status().lastSnapshotIndex, 0, 'snapshotted before the interval');
+    elapsed = 120_001; // past 1×–2× the interval, whatever the ID's jitter
+    await until('a snapshot once due', () => n.node.status().lastSnapshotIndex > 0);
+    const first = n.node.status().lastSnapshotIndex;
+    // The interval starts again; only a log of 8 thresholds forces the next one early.
+    for (let i = 0; i < 40; i++) await n.node.propose(bytes(`b${i}`));
+    assert.equal(n.node.status().lastSnapshotIndex, first, 'snapshotted again before the interval');
+    for (let i = 0; i < 60; i++) await n.node.propose(bytes(`c${i}`));
+    await until('a snapshot forced by the log size', () => n.node.status().lastSnapshotIndex > first);
+    assert.ok(n.node.status().lastSnapshotIndex - first >= 70, `forced at ${n.node.status().lastSnapshotIndex - first} entries`);
+  });
+
   it('jitters the snapshot threshold by at most 10%, the same for the same server ID', () => {
     const seen = new Set<number>();
     for (const id of ['s1', 's2', 's3', 'a-long-server-id', '']) {
@@ -284,7 +306,7 @@ describe('RaftNode (driver over the pure core)', () => {
     await sink.commit();
     const fsm = new ListMachine();
     const node = await RaftNode.open({
-      options: { id: 'm1', address: 'm1', tickMs: 5, snapshotThreshold: 1_000_000, trailingLogs: 4 },
+      options: { id: 'm1', address: 'm1', tickMs: 5, snapshotThreshold: 1_000_000, snapshotIntervalMs: 0, trailingLogs: 4 },
       storage: new MemoryLogStorage(),
       snapshots,
       transport: net.transport('m1'),
