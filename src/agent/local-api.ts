@@ -40,7 +40,8 @@ export interface WatchablePool {
 /** What it needs of a Raft node (RaftNode satisfies it). */
 export interface RaftStatusSource {
   status(): RaftNodeStatus;
-  onStatus(listener: (status: RaftNodeStatus) => void): void;
+  /** Called when the status may have changed (status() then has the whole of it). */
+  onStatus(listener: () => void): void;
 }
 
 export interface LocalApiOptions {
@@ -187,7 +188,7 @@ export class LocalApiFeed {
     this.wan = options.gossip.wan ? new MemberTracker(options.gossip.wan) : undefined;
     options.gossip.lan.onEvent(() => this.queueDiff());
     options.gossip.wan?.onEvent(() => this.queueDiff());
-    options.raftStatus?.onStatus((status) => this.raftChanged(status));
+    options.raftStatus?.onStatus(() => this.raftChanged());
   }
 
   get watcherCount(): number {
@@ -269,9 +270,9 @@ export class LocalApiFeed {
     return view;
   }
 
-  private raftChanged(status: RaftNodeStatus): void {
+  private raftChanged(): void {
     if (this.watchers.size === 0) return;
-    const view = raftView(status, this.names(), this.options.raftTickMs);
+    const view = raftView(this.options.raftStatus!.status(), this.names(), this.options.raftTickMs);
     if (!this.lastRaft || raftKey(view) !== raftKey(this.lastRaft)) {
       this.sendRaft(view);
       return;

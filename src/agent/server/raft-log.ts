@@ -19,7 +19,8 @@ export interface LeaderRpc {
 /** The slice of the Raft node the command log uses (tests substitute a fake). */
 export type RaftNodeLike = Pick<
   RaftNode,
-  'propose' | 'readIndex' | 'waitApplied' | 'isLeader' | 'leaderAddress' | 'status' | 'membership' | 'announceCommit' | 'lastContactMs'
+  | 'propose' | 'readIndex' | 'waitApplied' | 'isLeader' | 'hasLeader' | 'commitIndex' | 'leaderAddress' | 'status' | 'membership'
+  | 'announceCommit' | 'lastContactMs'
 >;
 
 /** withLeader's retry delay: doubling from the first to the last (an election takes ~0.5–1 s). */
@@ -79,7 +80,7 @@ export class RaftCommandLog implements CommandLog {
   /** On any server (for client agents): the leader's read point, confirmed by a quorum when `consistent`. */
   async readIndexFromClient(consistent: boolean): Promise<number> {
     return this.withLeader(async (leader) => {
-      if (leader === 'self') return consistent ? this.node.readIndex() : this.node.status().commit;
+      if (leader === 'self') return consistent ? this.node.readIndex() : this.node.commitIndex();
       return this.rpc.readIndex(leader, consistent);
     });
   }
@@ -90,7 +91,7 @@ export class RaftCommandLog implements CommandLog {
     if (consistent) return this.node.readIndex();
     // The follower asking will wait to apply this index: send it the commit now.
     this.node.announceCommit();
-    return this.node.status().commit;
+    return this.node.commitIndex();
   }
 
   async barrier(consistency: ReadConsistency): Promise<void> {
@@ -103,7 +104,7 @@ export class RaftCommandLog implements CommandLog {
   }
 
   hasLeader(): boolean {
-    return this.node.status().leader !== '';
+    return this.node.hasLeader();
   }
 
   leaderAddress(): string {

@@ -91,7 +91,17 @@ export function quorumSize(voters: number): number {
  */
 export function quorumIndex(matches: number[]): number {
   if (matches.length === 0) return 0;
-  matches.sort((a, b) => b - a);
+  // Insertion sort, descending: a handful of voters, asked on every append acknowledgement, and
+  // Array#sort with a comparator allocates a work area each time.
+  for (let i = 1; i < matches.length; i++) {
+    const m = matches[i]!;
+    let j = i - 1;
+    while (j >= 0 && matches[j]! < m) {
+      matches[j + 1] = matches[j]!;
+      j--;
+    }
+    matches[j + 1] = m;
+  }
   return matches[quorumSize(matches.length) - 1]!;
 }
 

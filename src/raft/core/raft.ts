@@ -23,7 +23,7 @@ import { MembershipLog } from './membership-log.js';
 import { Progress } from './progress.js';
 import { ReadOnly } from './read-only.js';
 import type {
-  AppendMessage, AppendResponse, Entry, FollowerProgress, HardState, HeartbeatMessage,
+  AppendMessage, AppendResponse, BasicStatus, Entry, FollowerProgress, HardState, HeartbeatMessage,
   HeartbeatResponse, MembershipChange, ProposeResult, RaftConfig, RaftCore, RaftMessage,
   RaftStatus, ReadState, Ready, RestoredState, Role, ServerId, SnapshotMessage, SnapshotMeta,
   SoftState, VoteMessage, VoteResponse,
@@ -80,6 +80,8 @@ export class Raft implements RaftCore {
   private prevSoft: SoftState;
   /** Readys handed out and not yet advanced, oldest first (the driver may persist several at once). */
   private readonly outstanding: Ready[] = [];
+  /** Reused by maybeCommit (run on every acknowledgement) for the voters' match indexes. */
+  private readonly matchScratch: number[] = [];
 
   constructor(config: RaftConfig, random: Random, restored: RestoredState) {
     this.config = validateRaftConfig(config);
@@ -304,6 +306,10 @@ export class Raft implements RaftCore {
     for (const [id, pr] of this.progress) {
       progress.push({ id, match: pr.match, next: pr.next, state: pr.state, ticksSinceContact: pr.ticksSinceContact });
     }
+    return { ...this.basicStatus(), progress };
+  }
+
+  basicStatus(): BasicStatus {
     return {
       id: this.id,
       role: this.role,
@@ -315,7 +321,6 @@ export class Raft implements RaftCore {
       lastIndex: this.log.lastIndex(),
       lastTerm: this.log.lastTerm(),
       membership: this.members().membership,
-      progress,
       ticksSinceLeaderContact: this.role === 'leader' ? 0 : this.ticksSinceLeaderContact,
     };
   }
@@ -813,7 +818,8 @@ export class Raft implements RaftCore {
    */
   private maybeCommit(): boolean {
     const view = this.members();
-    const matches: number[] = [];
+    const matches = this.matchScratch;
+    matches.length = 0;
     for (const id of view.voters) {
       matches.push(id === this.id ? this.log.stable() : (this.progress.get(id)?.match ?? 0));
     }

@@ -239,6 +239,9 @@ export interface RaftStatus {
   readonly ticksSinceLeaderContact: number;
 }
 
+/** RaftStatus without the per-follower progress: cheap enough to ask on every request. */
+export type BasicStatus = Omit<RaftStatus, 'progress'>;
+
 /**
  * The pure Raft state machine. Single-threaded; every method is synchronous; nothing here
  * touches a disk, a socket or a clock.
@@ -278,4 +281,5 @@ export interface RaftCore {
   /** The driver finished persisting, sending and applying `ready`. */
   advance(ready: Ready): void;
   status(): RaftStatus;
+  basicStatus(): BasicStatus;
 }

@@ -2,7 +2,7 @@ import type { Clock, Timer } from '../../shared/clock.js';
 import { AppError, errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type {
-  Entry, Membership, MembershipChange, RaftCore, RaftMessage, RaftStatus, Ready, RestoredState, Role, ServerId,
+  BasicStatus, Entry, Membership, MembershipChange, RaftCore, RaftMessage, RaftStatus, Ready, RestoredState, Role, ServerId,
   SnapshotMessage, SnapshotMeta,
 } from '../core/types.js';
 import { bootstrapLog, decodeMembership } from '../core/index.js';
@@ -60,6 +60,9 @@ export interface RaftNodeDeps {
   readonly resolveAddress?: (id: ServerId) => string | undefined;
 }
 
+/** RaftNodeStatus without the per-follower progress: what status listeners get after every Ready. */
+export type RaftNodeBasicStatus = Omit<RaftNodeStatus, 'progress'>;
+
 export interface RaftNodeStatus extends RaftStatus {
   /** Index of the last entry applied to the state machine. */
   readonly appliedIndex: number;
@@ -109,7 +112,7 @@ export class RaftNode implements RaftInbox {
   private fatal: Error | undefined;
   private ticker: Timer | undefined;
   private readSeq = 0;
-  private readonly statusListeners: ((status: RaftNodeStatus) => void)[] = [];
+  private readonly statusListeners: ((status: RaftNodeBasicStatus) => void)[] = [];
 
   private constructor(
     private readonly deps: RaftNodeDeps,
@@ -152,7 +155,7 @@ export class RaftNode implements RaftInbox {
     this.assertOpen();
     const outcome = this.core.propose(data);
     if (outcome !== 'accepted') return Promise.reject(proposeRefused(outcome));
-    const { lastIndex, term } = this.core.status();
+    const { lastIndex, term } = this.core.basicStatus();
     const promise = new Promise<{ index: number; result: unknown }>((resolve, reject) =>
       this.pending.add(lastIndex, term, { resolve, reject }),
     );
@@ -165,7 +168,7 @@ export class RaftNode implements RaftInbox {
     this.assertOpen();
     const outcome = this.core.proposeMembership(change);
     if (outcome !== 'accepted') throw proposeRefused(outcome);
-    const { lastIndex, term } = this.core.status();
+    const { lastIndex, term } = this.core.basicStatus();
     const done = new Promise<{ index: number; result: unknown }>((resolve, reject) =>
       this.pending.add(lastIndex, term, { resolve, reject }),
     );
@@ -269,14 +272,19 @@ export class RaftNode implements RaftInbox {
   }
 
   unreachable(address: string): void {
-    const server = this.core.status().membership.servers.find((s) => s.address === address);
+    const server = this.core.basicStatus().membership.servers.find((s) => s.address === address);
     if (server) this.core.reportUnreachable(server.id);
   }
 
   // ---- state ----------------------------------------------------------------------------------
 
   status(): RaftNodeStatus {
-    const status = this.core.status();
+    return { ...this.basicStatus(), progress: this.core.status().progress };
+  }
+
+  /** status() without the per-follower progress, which is the costly part to build. */
+  basicStatus(): RaftNodeBasicStatus {
+    const status = this.core.basicStatus();
     return {
       ...status,
       appliedIndex: this.appliedIndex,
@@ -286,12 +294,22 @@ export class RaftNode implements RaftInbox {
   }
 
   isLeader(): boolean {
-    return this.core.status().role === 'leader';
+    return this.core.basicStatus().role === 'leader';
+  }
+
+  /** Whether a leader is known (this server or another). */
+  hasLeader(): boolean {
+    return this.core.basicStatus().leader !== '';
+  }
+
+  /** The commit index as this server knows it. */
+  commitIndex(): number {
+    return this.core.basicStatus().commit;
   }
 
   /** The leader's RPC address, '' when there is none known. */
   leaderAddress(): string {
-    const { leader, membership } = this.core.status();
+    const { leader, membership } = this.core.basicStatus();
     if (!leader) return '';
     return membership.servers.find((s) => s.id === leader)?.address ?? this.deps.resolveAddress?.(leader) ?? '';
   }
@@ -302,7 +320,7 @@ export class RaftNode implements RaftInbox {
   }
 
   /** Called after every Ready with the (possibly) changed status; the TUI and logs use it. */
-  onStatus(listener: (status: RaftNodeStatus) => void): void {
+  onStatus(listener: (status: RaftNodeBasicStatus) => void): void {
     this.statusListeners.push(listener);
   }
 
@@ -331,7 +349,7 @@ export class RaftNode implements RaftInbox {
   private onTick(): void {
     if (this.closed) return;
     this.core.tick();
-    this.noteLeaderContact(this.core.status());
+    this.noteLeaderContact(this.core.basicStatus());
     this.kick();
     // The interval may come due with no write to notice it.
     this.maybeSnapshot();
@@ -340,7 +358,7 @@ export class RaftNode implements RaftInbox {
   /** Kept per tick and per Ready, so per-query readers (DNS freshness) need not build a status. */
   private leaderContactMs = 0;
 
-  private noteLeaderContact({ role, ticksSinceLeaderContact }: RaftStatus): void {
+  private noteLeaderContact({ role, ticksSinceLeaderContact }: BasicStatus): void {
     this.leaderContactMs = role === 'leader' ? 0 : ticksSinceLeaderContact * this.deps.options.tickMs;
   }
 
@@ -403,7 +421,7 @@ export class RaftNode implements RaftInbox {
     this.applyCommitted(ready.committed);
     for (const read of ready.readStates) this.reads.confirmed(read.id, read.index, this.appliedIndex);
     for (const id of ready.droppedReads) this.reads.dropped(id);
-    this.noteLeaderContact(this.core.status());
+    this.noteLeaderContact(this.core.basicStatus());
     if (ready.softState) this.logRoleChange(ready);
     this.notifyStatus();
     // Readys complete in the order they were handed out (the log writes them in that order too).
@@ -458,7 +476,7 @@ export class RaftNode implements RaftInbox {
 
   private notifyStatus(): void {
     if (this.statusListeners.length === 0) return;
-    const status = this.status();
+    const status = this.basicStatus();
     for (const listener of this.statusListeners) {
       try {
         listener(status);
@@ -470,7 +488,7 @@ export class RaftNode implements RaftInbox {
 
   private send(messages: readonly RaftMessage[]): void {
     if (messages.length === 0) return;
-    const servers = this.core.status().membership.servers;
+    const servers = this.core.basicStatus().membership.servers;
     for (const message of messages) {
       const address = servers.find((s) => s.id === message.to)?.address ?? this.deps.resolveAddress?.(message.to);
       if (!address) continue;

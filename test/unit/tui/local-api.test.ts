@@ -51,16 +51,16 @@ function status(overrides: Partial<RaftNodeStatus> = {}): RaftNodeStatus {
 
 class FakeRaft {
   current = status();
-  private readonly listeners: ((s: RaftNodeStatus) => void)[] = [];
+  private readonly listeners: (() => void)[] = [];
   status(): RaftNodeStatus {
     return this.current;
   }
-  onStatus(listener: (s: RaftNodeStatus) => void): void {
+  onStatus(listener: () => void): void {
     this.listeners.push(listener);
   }
   change(overrides: Partial<RaftNodeStatus>): void {
     this.current = { ...this.current, ...overrides };
-    for (const l of this.listeners) l(this.current);
+    for (const l of this.listeners) l();
   }
 }
 
