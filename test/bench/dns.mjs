@@ -203,6 +203,7 @@ async function main() {
     console.log(`load average at start: ${loadAverage()}\n`);
     const rows = [];
     let queries = 0;
+    let rssWarm;
     for (const set of sets) {
       const file = files[set];
       if (!file) throw new Error(`unknown query set ${set}`);
@@ -225,6 +226,8 @@ async function main() {
         queries += rate * secs;
       }
       const row = { set, ours, theirs, oursAt, theirsAt, ratio: medianBy(pairRatios, (r) => r) };
+      // After the first set the heap is warm: growth from here on is what "flat" is judged by.
+      rssWarm ??= { mb: rssMb(agent.pid), queries };
       rows.push(row);
       console.log(
         `${pad(set, 6)} roster ${pad(fmt(ours.qps), 7)} qps (cpu ${ours.cpu}%)  dnsmasq ${pad(fmt(theirs.qps), 7)} qps  ratio ${row.ratio.toFixed(2)} (pairs ${pairRatios.map((r) => r.toFixed(2)).join('/')})` +
@@ -242,6 +245,7 @@ async function main() {
     if (a && srv) console.log(`\nSRV/A qps (roster): ${(srv.ours.qps / a.ours.qps).toFixed(2)}`);
     console.log(`load average at end: ${loadAverage()}`);
     console.log(`roster RSS: ${rssStart.toFixed(1)} MB at start, ${rssEnd.toFixed(1)} MB after ~${fmt(Math.round(queries))} queries`);
+    if (rssWarm) console.log(`roster RSS once warm (after ~${fmt(Math.round(rssWarm.queries))} queries): ${rssWarm.mb.toFixed(1)} MB, at the end ${rssEnd.toFixed(1)} MB`);
   } finally {
     if (agent && agent.exitCode === null) {
       agent.kill('SIGTERM');
