@@ -64,6 +64,7 @@ async function startServer({ config, nodeId, fsm, members, clock, random, logger
       snapshotThreshold: config.raft.snapshotThreshold,
       trailingLogs: config.raft.trailingLogs,
       snapshotIntervalMs: config.raft.snapshotIntervalMs,
+      readLease: config.raft.readLease,
     },
     fsm,
     members,

@@ -144,6 +144,7 @@ export function resolveConfig(merged: MergedConfig, ctx: ResolveContext): AgentC
       snapshotThreshold: d.raft_snapshot_threshold ?? DEFAULTS.raftSnapshotThreshold,
       trailingLogs: d.raft_trailing_logs ?? DEFAULTS.raftTrailingLogs,
       snapshotIntervalMs: parseDuration(d.raft_snapshot_interval ?? DEFAULTS.raftSnapshotInterval),
+      readLease: d.raft_read_lease ?? false,
     },
     retryJoin: d.retry_join ?? [],
     retryJoinWan: d.retry_join_wan ?? [],

@@ -107,6 +107,7 @@ export const fileConfigSchema = z
     raft_snapshot_threshold: z.number().int().min(1, 'expected at least 1'),
     raft_trailing_logs: count,
     raft_snapshot_interval: positiveDuration,
+    raft_read_lease: z.boolean(),
     data_dir: z.string(),
     bind_addr: address,
     advertise_addr: address.superRefine(

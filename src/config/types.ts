@@ -64,9 +64,10 @@ export interface AgentConfig {
   encrypt: string;
   /**
    * Consul's raft_snapshot_threshold / raft_snapshot_interval / raft_trailing_logs: how many new
-   * entries, checked how often, make a snapshot, and what log to keep behind it.
+   * entries, checked how often, make a snapshot, and what log to keep behind it. readLease
+   * (roster's raft_read_lease): `?consistent` reads answered from the leader's lease.
    */
-  raft: { snapshotThreshold: number; snapshotIntervalMs: number; trailingLogs: number };
+  raft: { snapshotThreshold: number; snapshotIntervalMs: number; trailingLogs: number; readLease: boolean };
   retryJoin: string[];
   retryJoinWan: string[];
   /** Time between join attempts (Consul's retry_interval / retry_interval_wan, default 30s). */

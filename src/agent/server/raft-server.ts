@@ -44,6 +44,8 @@ export interface RaftServerConfig {
   readonly snapshotThreshold: number;
   readonly trailingLogs: number;
   readonly snapshotIntervalMs: number;
+  /** raft_read_lease: ReadIndex from the leader's lease instead of a heartbeat round. */
+  readonly readLease: boolean;
 }
 
 export interface RaftServerDeps {
@@ -122,7 +124,11 @@ export async function startRaftServer(deps: RaftServerDeps): Promise<RaftServer>
     logger,
     resolveAddress: (id) => serverMembers(deps.members(), config.datacenter).find((s) => s.id === id)?.address,
     createCore: (restored) =>
-      new Raft({ ...defaultRaftConfig(config.nodeId), electionTicks: ELECTION_TICKS, heartbeatTicks: HEARTBEAT_TICKS }, random, restored),
+      new Raft(
+        { ...defaultRaftConfig(config.nodeId), electionTicks: ELECTION_TICKS, heartbeatTicks: HEARTBEAT_TICKS, readLease: config.readLease },
+        random,
+        restored,
+      ),
   });
   transport.attach(node);
   rpcServer.raft.attach(node);

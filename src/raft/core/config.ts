@@ -5,6 +5,12 @@
 import { AppError } from '../../shared/errors.js';
 import type { RaftConfig, ServerId } from './types.js';
 
+/**
+ * Ticks taken off the election timeout for a leader's read lease: a follower's lease began when
+ * it got the message it answered, up to a round trip before the leader heard back.
+ */
+export const LEASE_MARGIN_TICKS = 2;
+
 export function defaultRaftConfig(id: ServerId): RaftConfig {
   return {
     id,
@@ -34,6 +40,10 @@ export function validateRaftConfig(config: RaftConfig): RaftConfig {
   positiveInt('maxInflightMsgs', config.maxInflightMsgs);
   // A follower must hear several heartbeats per election timeout, or it campaigns against a
   // healthy leader.
+  if (config.readLease && !config.checkQuorum) bad('readLease', 'needs checkQuorum (followers keep the lease by refusing votes)');
+  if (config.readLease && config.electionTicks <= LEASE_MARGIN_TICKS) {
+    bad('readLease', `needs electionTicks above the ${LEASE_MARGIN_TICKS}-tick margin`);
+  }
   if (config.electionTicks <= config.heartbeatTicks) {
     bad('electionTicks', `must exceed heartbeatTicks (${config.electionTicks} <= ${config.heartbeatTicks})`);
   }

@@ -13,10 +13,10 @@
  */
 import { assert } from '../../shared/assert.js';
 import type { Random } from '../../shared/random.js';
-import { validateRaftConfig } from './config.js';
+import { LEASE_MARGIN_TICKS, validateRaftConfig } from './config.js';
 import { ENTRY_OVERHEAD, RaftLog } from './log.js';
 import {
-  applyMembershipChange, decodeMembership, EMPTY_MEMBERSHIP, encodeMembership, quorumIndex,
+  applyMembershipChange, decodeMembership, EMPTY_MEMBERSHIP, encodeMembership, quorumIndex, quorumSize,
   tryDecodeMembership, type MembershipView,
 } from './membership.js';
 import { MembershipLog } from './membership-log.js';
@@ -867,8 +867,9 @@ export class Raft implements RaftCore {
     const ids = this.readBatch;
     this.readBatch = [];
     const view = this.members();
-    if (view.voters.size === 1 && view.isVoter(this.id)) {
-      // We are the quorum: our commit index is linearizable as is.
+    if ((view.voters.size === 1 && view.isVoter(this.id)) || this.holdsReadLease(view)) {
+      // We are the quorum, or a quorum is bound not to elect anyone else for now: our commit
+      // index is linearizable as is.
       for (const id of ids) this.readStates.push({ id, index: this.commit });
       return;
     }
@@ -876,6 +877,17 @@ export class Raft implements RaftCore {
     this.readOnly.add(context, this.commit, ids);
     if (view.isVoter(this.id)) this.readOnly.ack(context, this.id);
     this.bcastHeartbeat(context);
+  }
+
+  /** readLease: a quorum (us included) heard from recently enough, and no transfer under way. */
+  private holdsReadLease(view: MembershipView): boolean {
+    if (!this.config.readLease || this.transferee !== '') return false;
+    const within = this.config.electionTicks - LEASE_MARGIN_TICKS;
+    let fresh = 0;
+    for (const id of view.voters) {
+      if (id === this.id || (this.progress.get(id)?.ticksSinceContact ?? Infinity) < within) fresh++;
+    }
+    return fresh >= quorumSize(view.voters.size);
   }
 
   private dropReads(): void {

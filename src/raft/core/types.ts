@@ -192,6 +192,13 @@ export interface RaftConfig {
   readonly maxSizePerMsg: number;
   /** Append messages in flight to one follower (pipelining bound). */
   readonly maxInflightMsgs: number;
+  /**
+   * Answer read-index requests from the leader's lease — a quorum heard from within the
+   * election timeout, less a margin for the round trip — instead of a heartbeat round (etcd's
+   * ReadOnlyLeaseBased). Followers refuse votes while they hear from a leader, so no other leader
+   * can exist meanwhile, provided servers' clocks run at about the same rate. Needs checkQuorum.
+   */
+  readonly readLease?: boolean;
 }
 
 /** A single-server membership change (Raft dissertation §4.1): one in flight at a time. */

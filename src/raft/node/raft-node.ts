@@ -23,6 +23,9 @@ interface WriteInFlight {
  */
 const LOG_IN_MEMORY_THRESHOLDS = 8;
 
+/** Ticks a stalled leader catches up at most (ten election timeouts at the defaults). */
+const MAX_CATCH_UP_TICKS = 100;
+
 /** Batches being written at once; past it, proposals gather into the next batch instead. */
 const MAX_READIES_IN_FLIGHT = 8;
 
@@ -105,6 +108,8 @@ export class RaftNode implements RaftInbox {
   private readonly snapshotThreshold: number;
   /** This server's wait between snapshots: the configured interval times 1 to 2, by server ID. */
   private readonly snapshotIntervalMs: number;
+  /** Monotonic time of the last tick. */
+  private lastTickAt: number;
   /** Monotonic time of the last snapshot (or of opening). */
   private lastSnapshotAt: number;
   private processing = false;
@@ -120,7 +125,7 @@ export class RaftNode implements RaftInbox {
   ) {
     this.snapshotThreshold = jitteredThreshold(deps.options.snapshotThreshold, deps.options.id);
     this.snapshotIntervalMs = deps.options.snapshotIntervalMs * (1 + idUnit(`${deps.options.id}/interval`));
-    this.lastSnapshotAt = deps.clock.monotonic();
+    this.lastSnapshotAt = this.lastTickAt = deps.clock.monotonic();
   }
 
   /** Reads the durable state back, restores the state machine from the newest snapshot, starts ticking. */
@@ -183,11 +188,9 @@ export class RaftNode implements RaftInbox {
   readIndex(): Promise<number> {
     this.assertOpen();
     const id = `r${++this.readSeq}`;
+    // Asked first: a waiter registered for a refused read would be rejected with nobody to hear it.
+    if (this.core.readIndex(id) !== 'accepted') return Promise.reject(new AppError('UNAVAILABLE', 'not the leader'));
     const promise = new Promise<number>((resolve, reject) => this.reads.add(id, { resolve, reject }));
-    if (this.core.readIndex(id) !== 'accepted') {
-      this.reads.dropped(id);
-      return Promise.reject(new AppError('UNAVAILABLE', 'not the leader'));
-    }
     this.kick();
     return promise;
   }
@@ -348,7 +351,15 @@ export class RaftNode implements RaftInbox {
 
   private onTick(): void {
     if (this.closed) return;
+    // A timer fires once after a stall (a long GC, a stopped process), however long it was. A
+    // leader ticks the time it missed, so its read lease and check-quorum see the stall; others
+    // tick once, which only makes them slower to campaign.
+    const now = this.deps.clock.monotonic();
+    const elapsed = Math.floor((now - this.lastTickAt) / this.deps.options.tickMs);
+    this.lastTickAt = now;
+    const ticks = Math.min(Math.max(1, elapsed), MAX_CATCH_UP_TICKS);
     this.core.tick();
+    for (let i = 1; i < ticks && this.core.basicStatus().role === 'leader'; i++) this.core.tick();
     this.noteLeaderContact(this.core.basicStatus());
     this.kick();
     // The interval may come due with no write to notice it.

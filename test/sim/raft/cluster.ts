@@ -74,6 +74,9 @@ interface OutstandingReady {
   durableThrough: number;
 }
 
+/** Ticks a stalled leader catches up at most (RaftNode's MAX_CATCH_UP_TICKS). */
+const MAX_CATCH_UP_TICKS = 100;
+
 /** Readys a server may have in flight at once (RaftNode's MAX_READIES_IN_FLIGHT). */
 const MAX_READIES_IN_FLIGHT = 8;
 
@@ -425,7 +428,9 @@ export class RaftSim {
     s.lastHardState = hardState;
     s.seenTerm = hardState.term;
     s.seenCommit = 0;
-    const config = { ...raftConfig(s.id), maxSizePerMsg: this.opts.maxSizePerMsg, maxInflightMsgs: this.opts.maxInflightMsgs };
+    const config = {
+      ...raftConfig(s.id), maxSizePerMsg: this.opts.maxSizePerMsg, maxInflightMsgs: this.opts.maxInflightMsgs, readLease: this.opts.readLease,
+    };
     const random = seededRandom((this.opts.seed * 7919 + s.ordinal * 104729 + s.incarnation * 15485863) >>> 0);
     s.core = createCore(config, random, { hardState, snapshot: snap?.meta ?? null, entries });
     s.persistedIndex = s.writtenTail = s.core.status().lastIndex;
@@ -442,13 +447,19 @@ export class RaftSim {
 
   private scheduleTicks(s: SimServer): void {
     const inc = s.incarnation;
+    let lastTick = this.now;
     const loop = (): void => {
       if (s.incarnation !== inc || !s.core) return;
       if (s.pausedUntil > this.now) {
         this.schedule(s.pausedUntil, loop);
         return;
       }
+      // As RaftNode: a leader that was stalled ticks the time it missed (its lease runs out).
+      const missed = Math.floor((this.now - lastTick) / s.tickPeriod) - 1;
+      const ticks = 1 + Math.max(0, Math.min(missed, MAX_CATCH_UP_TICKS));
       s.core.tick();
+      for (let i = 1; i < ticks && s.core.status().role === 'leader'; i++) s.core.tick();
+      lastTick = this.now;
       this.drain(s);
       this.schedule(this.now + s.tickPeriod, loop);
     };

@@ -79,6 +79,8 @@ export interface SimOptions {
   trailing: number;
   maxSizePerMsg: number;
   maxInflightMsgs: number;
+  /** Servers answer read-index requests from the leader's lease (RaftConfig.readLease). */
+  readLease: boolean;
   /** Add a server (non-voter, then voter) and remove one during the run. */
   membership: boolean;
   net: NetOptions;
@@ -156,6 +158,7 @@ export function swarmOptions(seed: number, overrides: SimOverrides = {}): SimOpt
     trailing: pick([0, 2, 10]),
     maxSizePerMsg: pick([600, 4096, 64 * 1024]),
     maxInflightMsgs: pick([1, 4, 64]),
+    readLease: false,
     membership: chance(0.3),
     net,
     faults,

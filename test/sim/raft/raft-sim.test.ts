@@ -217,6 +217,22 @@ describe('Raft simulation: targeted scenarios', () => {
   });
 });
 
+describe('Raft simulation: lease reads', () => {
+  it('with raft_read_lease, reads stay linearizable when clocks agree and messages arrive within the margin', () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const net = swarmOptions(seed).net;
+      check(seed, {
+        ticks: 800,
+        readLease: true,
+        // The lease's assumptions: clocks at one rate, delays under its 2-tick margin. Crashes,
+        // pauses, partitions, drops and leadership transfers stay on.
+        faults: { clockSkew: false },
+        net: { delayMax: Math.min(net.delayMax, net.delayMin + 5), spike: 0, replay: 0 },
+      });
+    }
+  });
+});
+
 describe('Raft simulation: the checks can fail (injected bugs)', () => {
   it('stale reads from followers are caught by the linearizability checker', () => {
     const kinds = [1, 2, 3].map((seed) => expectFailure(seed, { bug: 'stale-reads', servers: 3, faults: { crash: 0.01, partition: 0.02 } })?.kind);

@@ -38,7 +38,7 @@ describe('config defaults', () => {
     });
     assert.equal(config.defaultQueryTimeMs, 5 * 60_000);
     assert.equal(config.maxQueryTimeMs, 10 * 60_000);
-    assert.deepEqual(config.raft, { snapshotThreshold: 16_384, snapshotIntervalMs: 30_000, trailingLogs: 10_240 });
+    assert.deepEqual(config.raft, { snapshotThreshold: 16_384, snapshotIntervalMs: 30_000, trailingLogs: 10_240, readLease: false });
     assert.equal(config.limits.kvMaxValueSize, 512 * 1024);
     assert.ok(config.limits.httpMaxBodyBytes > config.limits.kvMaxValueSize, 'the body limit leaves room around a KV value');
     assert.deepEqual(config.sources, []);

@@ -6,6 +6,11 @@ import { load, loadError, workdir } from './fixture.js';
 const file = (content: object | string) => workdir({ 'roster.config.json': content });
 
 describe('cross-key rules (Consul builder)', () => {
+  it('raft_read_lease is a boolean', async () => {
+    assert.equal((await load({ 'data-dir': '/d' }, file({ raft_read_lease: true }))).config.raft.readLease, true);
+    assert.match(await loadError({ 'data-dir': '/d' }, file({ raft_read_lease: 'yes' })), /raft_read_lease: expected true or false/);
+  });
+
   it('raft_snapshot_interval is a positive duration', async () => {
     const { config } = await load({ 'data-dir': '/d' }, file({ raft_snapshot_interval: '5s' }));
     assert.equal(config.raft.snapshotIntervalMs, 5_000);

@@ -116,3 +116,44 @@ describe('raft core: read index', () => {
     a.advance(rd);
   });
 });
+
+describe('raft core: lease reads (readLease)', () => {
+  it('answers at once from the lease while a quorum was heard from recently', () => {
+    const c = new Cluster(['a', 'b', 'c'], { readLease: true });
+    const a = c.elect('a');
+    c.stabilize();
+    assert.equal(a.readIndex('r'), 'accepted');
+    c.process('a');
+    assert.deepEqual(c.node('a').readStates.map((r) => [r.id, r.index]), [['r', a.status().commit]]);
+    assert.ok(!c.queue.some((m) => m.type === 'heartbeat' && m.context !== ''), 'no heartbeat round');
+  });
+
+  it('falls back to a heartbeat round once the followers have been silent too long, or during a transfer', () => {
+    const c = new Cluster(['a', 'b', 'c'], { readLease: true });
+    const a = c.elect('a');
+    c.stabilize();
+    // Followers' answers lost for most of an election timeout: the lease has lapsed.
+    for (let i = 0; i < 8; i++) {
+      c.tick(['a']);
+      c.process('a');
+      c.queue = [];
+    }
+    assert.equal(a.status().role, 'leader');
+    assert.equal(a.readIndex('late'), 'accepted');
+    c.process('a');
+    assert.deepEqual(c.node('a').readStates, [], 'answered from a lapsed lease');
+    assert.ok(c.queue.some((m) => m.type === 'heartbeat' && m.context !== ''), 'a heartbeat round instead');
+    c.stabilize();
+    assert.deepEqual(c.node('a').readStates.map((r) => r.id), ['late']);
+
+    c.isolate('c');
+    assert.equal(a.transferLeadership('c'), 'accepted');
+    assert.equal(a.readIndex('moving'), 'accepted');
+    c.process('a');
+    assert.ok(!c.node('a').readStates.some((r) => r.id === 'moving'), 'answered from the lease while handing leadership over');
+  });
+
+  it('needs check-quorum', () => {
+    assert.throws(() => new Cluster(['a'], { readLease: true, checkQuorum: false }), /readLease needs checkQuorum/);
+  });
+});

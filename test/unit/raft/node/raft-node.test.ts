@@ -102,7 +102,9 @@ after(async () => {
 async function openNode(
   net: MemoryNetwork,
   id: string,
-  options: { storage?: MemoryLogStorage; snapshotThreshold?: number; snapshotIntervalMs?: number; fsm?: ListMachine; clock?: Clock } = {},
+  options: {
+    storage?: MemoryLogStorage; snapshotThreshold?: number; snapshotIntervalMs?: number; fsm?: ListMachine; clock?: Clock; readLease?: boolean;
+  } = {},
 ): Promise<TestNode> {
   const fsm = options.fsm ?? new ListMachine();
   const storage = options.storage ?? new MemoryLogStorage();
@@ -117,7 +119,8 @@ async function openNode(
     fsm,
     clock: options.clock ?? systemClock,
     logger: silentLogger(),
-    createCore: (restored) => new Raft(defaultRaftConfig(id), seededRandom([...id].reduce((h, c) => h * 31 + c.charCodeAt(0), 7)), restored),
+    createCore: (restored) =>
+      new Raft({ ...defaultRaftConfig(id), readLease: options.readLease ?? false }, seededRandom([...id].reduce((h, c) => h * 31 + c.charCodeAt(0), 7)), restored),
   });
   net.nodes.set(id, node);
   opened.push(node);
@@ -137,10 +140,10 @@ async function until(what: string, check: () => boolean, timeoutMs = 5_000): Pro
 
 async function cluster(
   ids: string[],
-  options: { snapshotThreshold?: number; storage?: () => MemoryLogStorage } = {},
+  options: { snapshotThreshold?: number; storage?: () => MemoryLogStorage; readLease?: boolean; clock?: (id: string) => Clock } = {},
 ): Promise<{ net: MemoryNetwork; nodes: TestNode[]; leader: () => TestNode }> {
   const net = new MemoryNetwork();
-  const nodes = await Promise.all(ids.map((id) => openNode(net, id, { ...options, storage: options.storage?.() })));
+  const nodes = await Promise.all(ids.map((id) => openNode(net, id, { ...options, storage: options.storage?.(), clock: options.clock?.(id) })));
   for (const n of nodes) assert.equal(await n.node.bootstrap(membership(ids)), true);
   const leader = () => nodes.find((n) => n.node.isLeader() && !net.down.has(n.id))!;
   await until('a leader', () => leader() !== undefined);
@@ -320,6 +323,23 @@ describe('RaftNode (driver over the pure core)', () => {
     const { index } = await node.propose(bytes('after'));
     assert.ok(index > 10, `index ${index}`);
     assert.deepEqual(fsm.items, ['from-snapshot', 'after']);
+  });
+
+  it('a leader back from a stall ticks the time it missed: its read lease is gone', async () => {
+    // Every server's clock can jump ahead, as after a long stop: its timer fires just once.
+    const skew = new Map<string, number>();
+    const clockOf = (id: string): Clock => ({ ...systemClock, monotonic: () => performance.now() + (skew.get(id) ?? 0) });
+    const { net, nodes, leader } = await cluster(['r1', 'r2', 'r3'], { readLease: true, clock: clockOf });
+    const l = leader();
+    await l.node.propose(bytes('w'));
+    await l.node.readIndex(); // from the lease, followers heard from just now
+    for (const n of nodes) if (n !== l) net.down.add(n.id);
+    skew.set(l.id, 60_000); // a minute passes for the leader in one timer tick
+    await new Promise((r) => setTimeout(r, 30));
+    const read = l.node.readIndex().then(() => 'answered', () => 'failed');
+    const outcome = await Promise.race([read, new Promise((r) => setTimeout(() => r('pending'), 300))]);
+    assert.notEqual(outcome, 'answered', 'a read was answered from a lease a minute old');
+    assert.equal(l.node.isLeader(), false, 'check-quorum saw the stall and stepped down');
   });
 
   it('fails pending proposals when closed', async () => {
