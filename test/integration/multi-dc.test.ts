@@ -76,8 +76,12 @@ describe('two datacenters over WAN gossip', { timeout: 120_000 }, () => {
       });
       assert.equal(out, expected);
     }
-    const coords = (await (await api(CLIENT1, '/v1/coordinate/datacenters')).json()) as { Datacenter: string; AreaID: string }[];
-    assert.deepEqual(coords.map((c) => [c.Datacenter, c.AreaID]), [['dc1', 'wan'], ['dc2', 'wan']]);
+    // WAN coordinates come with gossip probes: a loaded machine may not have dc2's yet.
+    const areas = await waitFor('WAN coordinates of both datacenters at the client', async () => {
+      const coords = (await (await api(CLIENT1, '/v1/coordinate/datacenters')).json()) as { Datacenter: string; AreaID: string }[];
+      return coords.length === 2 ? coords.map((c) => [c.Datacenter, c.AreaID]) : undefined;
+    });
+    assert.deepEqual(areas, [['dc1', 'wan'], ['dc2', 'wan']]);
   });
 
   it('a service registered in dc2 is found from dc1, at a server and at the client', async () => {
