@@ -89,7 +89,8 @@ function resolvePorts(d: LayerData, dev: boolean): PortsConfig {
   };
 }
 
-function resolveDns(d: LayerData): DnsConfig {
+/** dns_config (and recursors) with Consul's defaults, roster's enable_truncate aside. */
+export function resolveDns(d: LayerData): DnsConfig {
   const c = d.dns_config ?? {};
   return {
     nodeTtlMs: c.node_ttl === undefined ? 0 : parseDuration(c.node_ttl),

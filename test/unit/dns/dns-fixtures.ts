@@ -1,6 +1,7 @@
 // Shared setup for the DNS tests: dns_config defaults, catalog filling, one-call resolve.
 import type { CatalogReader } from '../../../src/catalog/reader.js';
 import type { HealthStatus } from '../../../src/catalog/types.js';
+import { resolveDns } from '../../../src/config/resolve.js';
 import type { DnsConfig } from '../../../src/config/types.js';
 import type { ResolveOptions } from '../../../src/dns/lookup-context.js';
 import { parseQuestion } from '../../../src/dns/parse.js';
@@ -10,23 +11,9 @@ import { seededRandom } from '../../../src/shared/random.js';
 import { checkInput, newCatalog, nodeInput, serviceInput } from '../../helpers/catalog.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 
-/** roster's dns_config defaults (Consul's, but enable_truncate on). */
+/** roster's dns_config defaults, as the agent resolves them, with overrides. */
 export function dnsConfig(overrides: Partial<DnsConfig> = {}): DnsConfig {
-  return {
-    nodeTtlMs: 0,
-    serviceTtlMs: {},
-    onlyPassing: false,
-    udpAnswerLimit: 3,
-    aRecordLimit: 0,
-    enableTruncate: true,
-    enableAdditionalNodeMetaTxt: true,
-    allowStale: true,
-    maxStaleMs: 87_600 * 3_600_000,
-    recursors: [],
-    recursorTimeoutMs: 2000,
-    recursorStrategy: 'sequential',
-    ...overrides,
-  };
+  return { ...resolveDns({}), ...overrides };
 }
 
 export function resolveOptions(overrides: Partial<Omit<ResolveOptions, 'dns'>> & { dns?: Partial<DnsConfig> } = {}): ResolveOptions {

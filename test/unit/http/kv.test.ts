@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { TEST_CONFIG, startHarness, type Harness } from './harness.js';
+import type { KvEntry } from '../../../src/client/types.js';
 
-interface Entry {
-  LockIndex: number;
-  Key: string;
-  Flags: number;
-  Value: string | null;
-  Session?: string;
-  CreateIndex: number;
-  ModifyIndex: number;
-}
+/** The entry shape the API returns, as the HTTP client declares it. */
+type Entry = KvEntry;
 
 describe('/v1/kv', () => {
   let h: Harness;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { checkInput, nodeInput } from '../../helpers/catalog.js';
 import { startHarness, type Harness } from './harness.js';
+import type { KvEntry } from '../../../src/client/types.js';
 
 interface Session {
   ID: string;
@@ -16,15 +17,8 @@ interface Session {
   ModifyIndex: number;
 }
 
-interface Entry {
-  LockIndex: number;
-  Key: string;
-  Flags: number;
-  Value: string | null;
-  Session?: string;
-  CreateIndex: number;
-  ModifyIndex: number;
-}
+/** The entry shape the API returns, as the HTTP client declares it. */
+type Entry = KvEntry;
 
 describe('/v1/session and KV locks', () => {
   let h: Harness;
