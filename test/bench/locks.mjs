@@ -22,19 +22,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { bin, flags, quantile, sleep } from './common.mjs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = path.join(root, 'bin/run.js');
-const argv = process.argv.slice(2);
-const has = (...n) => n.some((x) => argv.includes(x));
-const arg = (names, fallback) => {
-  for (const n of names) {
-    const i = argv.indexOf(n);
-    if (i !== -1 && i + 1 < argv.length) return argv[i + 1];
-  }
-  return fallback;
-};
+const { has, arg } = flags();
 const quick = has('--quick');
 const opts = {
   concurrency: Number(arg(['-c', '--concurrency'], 16)),
@@ -45,12 +35,6 @@ const opts = {
 };
 const IPS = ['127.0.0.151', '127.0.0.152', '127.0.0.153'];
 const log = (...a) => console.error('[locks]', ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const quantile = (xs, q) => {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-};
 
 const work = mkdtempSync(path.join(tmpdir(), 'roster-locks-'));
 const servers = IPS.map((ip, i) => ({ ip, node: `l${i + 1}`, dataDir: path.join(work, `l${i + 1}`), logFile: path.join(work, `l${i + 1}.log`) }));

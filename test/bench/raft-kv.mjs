@@ -24,27 +24,17 @@
 // Not a test: figures and the targets are printed, never asserted.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { bin, flags, quantile, root, sleep } from './common.mjs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = path.join(root, 'bin/run.js');
 const sharedBench = process.env.ROSTER_SHARED_BENCH ?? path.resolve(root, '../shared/bench');
 const kvload = path.join(sharedBench, 'kvload.mjs');
 const etcdCluster = path.join(sharedBench, 'etcd-cluster.sh');
 const setupSh = path.join(sharedBench, 'setup.sh');
 
 // ---------------------------------------------------------------- options
-const argv = process.argv.slice(2);
-const has = (...names) => names.some((n) => argv.includes(n));
-const arg = (names, fallback) => {
-  for (const n of names) {
-    const i = argv.indexOf(n);
-    if (i !== -1 && i + 1 < argv.length) return argv[i + 1];
-  }
-  return fallback;
-};
+const { has, arg } = flags();
 const quick = has('--quick');
 const opts = {
   concurrency: String(arg(['-c', '--concurrency'], '1,16,64')).split(',').map(Number).filter((n) => n > 0),
@@ -65,14 +55,8 @@ const IPS = ['127.0.0.71', '127.0.0.72', '127.0.0.73'];
 const HTTP_PORT = 8500;
 const SERF_LAN_PORT = 8301;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.error('[raft-kv]', ...a); // progress on stderr; stdout keeps the table / JSON
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
-const quantile = (xs, q) => {
-  if (!xs.length) return NaN;
-  const s = sorted(xs);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-};
 const median = (xs) => {
   if (!xs.length) return NaN;
   const s = sorted(xs);
