@@ -23,8 +23,11 @@ interface WriteInFlight {
  */
 const LOG_IN_MEMORY_THRESHOLDS = 8;
 
-/** Ticks a stalled leader catches up at most (ten election timeouts at the defaults). */
-const MAX_CATCH_UP_TICKS = 100;
+/**
+ * Ticks a stalled leader catches up at most: past two election timeouts (at the default 10
+ * ticks) its lease has lapsed and check-quorum has judged it, so more would only be heartbeats.
+ */
+const MAX_CATCH_UP_TICKS = 25;
 
 /** Batches being written at once; past it, proposals gather into the next batch instead. */
 const MAX_READIES_IN_FLIGHT = 8;

@@ -75,7 +75,7 @@ interface OutstandingReady {
 }
 
 /** Ticks a stalled leader catches up at most (RaftNode's MAX_CATCH_UP_TICKS). */
-const MAX_CATCH_UP_TICKS = 100;
+const MAX_CATCH_UP_TICKS = 25;
 
 /** Readys a server may have in flight at once (RaftNode's MAX_READIES_IN_FLIGHT). */
 const MAX_READIES_IN_FLIGHT = 8;
