@@ -100,15 +100,6 @@ export type RaftServer = RaftServerView;
 /** Which server `DELETE /v1/operator/raft/peer` removes: by Raft ID or by ip:port. */
 export type RaftPeerTarget = { id: string } | { address: string };
 
-/** `PUT /v1/event/fire/:name`'s answer (Consul's UserEvent). */
-export interface UserEvent {
-  ID: string;
-  Name: string;
-  /** Base64, or null when the event has no payload. */
-  Payload: string | null;
-  NodeFilter: string;
-  ServiceFilter: string;
-  TagFilter: string;
-  Version: number;
-  LTime: number;
-}
+/** `PUT /v1/event/fire/:name`'s answer and `/v1/event/list`'s items (Consul's UserEvent). */
+import type { UserEventView } from '../http/agent-port.js';
+export type UserEvent = UserEventView;

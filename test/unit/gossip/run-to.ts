@@ -1,8 +1,11 @@
 // Drives a Swim through its own deadlines (no network: probes simply go unanswered).
 import type { Swim, SwimEffect } from '../../../src/gossip/core/index.js';
 
-/** Ticks at each deadline from `from` until `until`, collecting the effects. */
-export function runTo(s: Swim, until: number, from = 0): SwimEffect[] {
+/**
+ * Ticks at each deadline from `from` until `until`, collecting the effects; `onEffect` sees each
+ * as it comes out (to answer it, say) before the next deadline.
+ */
+export function runTo(s: Swim, until: number, from = 0, onEffect?: (effect: SwimEffect, now: number) => void): SwimEffect[] {
   const out: SwimEffect[] = [];
   let now = from;
   for (let guard = 0; guard < 100_000; guard++) {
@@ -10,7 +13,10 @@ export function runTo(s: Swim, until: number, from = 0): SwimEffect[] {
     if (next > until) break;
     now = Math.max(now, next);
     s.tick(now);
-    out.push(...s.drainEffects());
+    for (const e of s.drainEffects()) {
+      out.push(e);
+      onEffect?.(e, now);
+    }
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { seededRandom } from '../../../src/shared/random.js';
 import {
   DefaultLANConfig, Swim, suspicionTimeout, type PushPullState, type SwimConfig, type SwimEffect,
 } from '../../../src/gossip/core/index.js';
+import { runTo } from './run-to.js';
 
 const addrOf = (name: string): string => `10.0.0.${Number(name.slice(1)) + 1}:7946`;
 const cfg: SwimConfig = { ...DefaultLANConfig, pushPullInterval: 0, reconnectInterval: 0 };
@@ -21,20 +22,10 @@ function node(): Swim {
 
 /** Tick on time until `until`, every ping answered at once (a healthy network). */
 function runHealthy(s: Swim, from: number, until: number): SwimEffect[] {
-  const out: SwimEffect[] = [];
-  let now = from;
-  for (let guard = 0; guard < 100_000; guard++) {
-    const next = s.nextDeadline();
-    if (next > until) break;
-    now = Math.max(now, next);
-    s.tick(now);
-    for (const e of s.drainEffects()) {
-      out.push(e);
-      if (e.kind !== 'send') continue;
-      for (const m of e.messages) if (m.type === 'ping') s.receive(e.to, { type: 'ack', seqNo: m.seqNo }, now);
-    }
-  }
-  return out;
+  return runTo(s, until, from, (e, now) => {
+    if (e.kind !== 'send') return;
+    for (const m of e.messages) if (m.type === 'ping') s.receive(e.to, { type: 'ack', seqNo: m.seqNo }, now);
+  });
 }
 
 /** Ack the pings among `eff` (the probe of a late tick must not fail the test's peers). */

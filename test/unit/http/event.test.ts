@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { UserEventView } from '../../../src/http/agent-port.js';
 import { startHarness, type Harness } from './harness.js';
-
-interface EventJson {
-  ID: string;
-  Name: string;
-  Payload: string | null;
-  NodeFilter: string;
-  ServiceFilter: string;
-  TagFilter: string;
-  Version: number;
-  LTime: number;
-}
 
 describe('/v1/event', () => {
   let h: Harness;
@@ -23,28 +13,28 @@ describe('/v1/event', () => {
   it('fire answers Consul\'s UserEvent shape: base64 payload, filters, Version 1, LTime 0', async () => {
     const res = await h.put('/v1/event/fire/deploy?node=web&service=api&tag=v1', 'payload-1');
     assert.equal(res.status, 200);
-    const e = (await res.json()) as EventJson;
+    const e = (await res.json()) as UserEventView;
     assert.match(e.ID, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     assert.deepEqual({ ...e, ID: '' }, {
       ID: '', Name: 'deploy', Payload: Buffer.from('payload-1').toString('base64'),
       NodeFilter: 'web', ServiceFilter: 'api', TagFilter: 'v1', Version: 1, LTime: 0,
     });
-    const empty = (await (await h.put('/v1/event/fire/ping')).json()) as EventJson;
+    const empty = (await (await h.put('/v1/event/fire/ping')).json()) as UserEventView;
     assert.equal(empty.Payload, null);
   });
 
   it('list returns what this agent recorded, oldest first, filtered by ?name, with the hashed index', async () => {
-    const a = (await (await h.put('/v1/event/fire/list-a', 'x')).json()) as EventJson;
-    const b = (await (await h.put('/v1/event/fire/list-b')).json()) as EventJson;
+    const a = (await (await h.put('/v1/event/fire/list-a', 'x')).json()) as UserEventView;
+    const b = (await (await h.put('/v1/event/fire/list-b')).json()) as UserEventView;
     const all = await h.api('/v1/event/list');
-    const events = (await all.json()) as EventJson[];
+    const events = (await all.json()) as UserEventView[];
     const names = events.map((e) => e.Name);
     assert.ok(names.indexOf('list-a') < names.indexOf('list-b'));
     assert.ok(!names.includes('deploy'), 'filtered out: node "web" is not node1');
     const hex = b.ID.replace(/-/g, '');
     assert.equal(all.headers.get('x-consul-index'), (BigInt(`0x${hex.slice(0, 16)}`) ^ BigInt(`0x${hex.slice(16)}`)).toString());
     const onlyA = await h.api('/v1/event/list?name=list-a');
-    assert.deepEqual(((await onlyA.json()) as EventJson[]).map((e) => e.ID), [a.ID]);
+    assert.deepEqual(((await onlyA.json()) as UserEventView[]).map((e) => e.ID), [a.ID]);
     const none = await h.api('/v1/event/list?name=nothing-by-that-name');
     assert.deepEqual(await none.json(), []);
     assert.equal(none.headers.get('x-consul-index'), '1');
@@ -56,11 +46,11 @@ describe('/v1/event', () => {
     const started = Date.now();
     const pending = h.api(`/v1/event/list?name=blk&index=${index}&wait=5s`);
     await new Promise((r) => setTimeout(r, 200));
-    const fired = (await (await h.put('/v1/event/fire/blk')).json()) as EventJson;
+    const fired = (await (await h.put('/v1/event/fire/blk')).json()) as UserEventView;
     const res = await pending;
     assert.ok(Date.now() - started >= 200, 'it did wait');
     assert.notEqual(res.headers.get('x-consul-index'), index);
-    assert.deepEqual(((await res.json()) as EventJson[]).map((e) => e.ID), [fired.ID]);
+    assert.deepEqual(((await res.json()) as UserEventView[]).map((e) => e.ID), [fired.ID]);
   });
 
   it('a blocking list times out after ?wait when nothing changes, and another index returns at once', async () => {

@@ -3,9 +3,6 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { TEST_CONFIG, startHarness, type Harness } from './harness.js';
 import type { KvEntry } from '../../../src/client/types.js';
 
-/** The entry shape the API returns, as the HTTP client declares it. */
-type Entry = KvEntry;
-
 describe('/v1/kv', () => {
   let h: Harness;
   before(async () => {
@@ -16,7 +13,7 @@ describe('/v1/kv', () => {
     await h.api('/v1/kv/?recurse', { method: 'DELETE' });
   });
 
-  const get = async (path: string): Promise<Entry[]> => (await (await h.api(path)).json()) as Entry[];
+  const get = async (path: string): Promise<KvEntry[]> => (await (await h.api(path)).json()) as KvEntry[];
 
   it('PUT stores the raw body; GET returns it base64 in Consul\'s entry shape', async () => {
     const put = await h.put('/v1/kv/app/config', 'hello world');
@@ -25,7 +22,7 @@ describe('/v1/kv', () => {
     assert.equal(await put.text(), 'true');
     const res = await h.api('/v1/kv/app/config');
     assert.equal(res.status, 200);
-    const [entry, ...rest] = (await res.json()) as Entry[];
+    const [entry, ...rest] = (await res.json()) as KvEntry[];
     assert.equal(rest.length, 0);
     assert.equal(entry!.Key, 'app/config');
     assert.equal(Buffer.from(entry!.Value!, 'base64').toString(), 'hello world');
@@ -89,7 +86,7 @@ describe('/v1/kv', () => {
   it('?recurse lists the prefix (not path-aware); 404 when nothing matches', async () => {
     for (const key of ['web/a', 'web/b/c', 'webby', 'other']) await h.put(`/v1/kv/${key}`, key);
     const res = await h.api('/v1/kv/web?recurse');
-    const entries = (await res.json()) as Entry[];
+    const entries = (await res.json()) as KvEntry[];
     assert.deepEqual(entries.map((e) => e.Key), ['web/a', 'web/b/c', 'webby']);
     assert.equal(res.headers.get('x-consul-index'), String(Math.max(...entries.map((e) => e.ModifyIndex))));
     const all = await get('/v1/kv/?recurse');

@@ -17,9 +17,6 @@ interface Session {
   ModifyIndex: number;
 }
 
-/** The entry shape the API returns, as the HTTP client declares it. */
-type Entry = KvEntry;
-
 describe('/v1/session and KV locks', () => {
   let h: Harness;
   before(async () => {
@@ -37,7 +34,7 @@ describe('/v1/session and KV locks', () => {
     assert.equal(res.status, 200, await res.clone().text());
     return ((await res.json()) as { ID: string }).ID;
   };
-  const entry = async (key: string): Promise<Entry> => ((await (await h.api(`/v1/kv/${key}`)).json()) as Entry[])[0]!;
+  const entry = async (key: string): Promise<KvEntry> => ((await (await h.api(`/v1/kv/${key}`)).json()) as KvEntry[])[0]!;
   const text = async (res: Response): Promise<string> => res.text();
 
   it('creates a session with Consul\'s defaults and lists it', async () => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { checkInput, nodeInput } from '../../helpers/catalog.js';
+import type { KvEntry } from '../../../src/client/types.js';
 import { startHarness, type Harness } from './harness.js';
 
 interface TxnReply {
-  Results: { KV: { Key: string; Value: string | null; Session?: string; LockIndex: number; ModifyIndex: number; Flags: number } }[] | null;
+  Results: { KV: KvEntry }[] | null;
   Errors: { OpIndex: number; What: string }[] | null;
 }
 
