@@ -294,7 +294,7 @@ export class RaftNode implements RaftInbox {
     return {
       ...status,
       appliedIndex: this.appliedIndex,
-      lastContactMs: status.role === 'leader' ? 0 : status.ticksSinceLeaderContact * this.deps.options.tickMs,
+      lastContactMs: this.leaderContactAge(status),
       lastSnapshotIndex: this.lastSnapshot?.index ?? 0,
     };
   }
@@ -363,7 +363,7 @@ export class RaftNode implements RaftInbox {
     const ticks = Math.min(Math.max(1, elapsed), MAX_CATCH_UP_TICKS);
     this.core.tick();
     for (let i = 1; i < ticks && this.core.basicStatus().role === 'leader'; i++) this.core.tick();
-    this.noteLeaderContact(this.core.basicStatus());
+    this.leaderContactMs = this.leaderContactAge(this.core.basicStatus());
     this.kick();
     // The interval may come due with no write to notice it.
     this.maybeSnapshot();
@@ -372,8 +372,8 @@ export class RaftNode implements RaftInbox {
   /** Kept per tick and per Ready, so per-query readers (DNS freshness) need not build a status. */
   private leaderContactMs = 0;
 
-  private noteLeaderContact({ role, ticksSinceLeaderContact }: BasicStatus): void {
-    this.leaderContactMs = role === 'leader' ? 0 : ticksSinceLeaderContact * this.deps.options.tickMs;
+  private leaderContactAge({ role, ticksSinceLeaderContact }: BasicStatus): number {
+    return role === 'leader' ? 0 : ticksSinceLeaderContact * this.deps.options.tickMs;
   }
 
   /** Milliseconds since a leader was last heard from (0 on the leader), as of the last tick or Ready. */
@@ -435,15 +435,15 @@ export class RaftNode implements RaftInbox {
     this.applyCommitted(ready.committed);
     for (const read of ready.readStates) this.reads.confirmed(read.id, read.index, this.appliedIndex);
     for (const id of ready.droppedReads) this.reads.dropped(id);
-    this.noteLeaderContact(this.core.basicStatus());
+    const status = this.basicStatus();
+    this.leaderContactMs = status.lastContactMs;
     if (ready.softState) this.logRoleChange(ready);
-    this.notifyStatus();
+    this.notifyStatus(status);
     // Readys complete in the order they were handed out (the log writes them in that order too).
     const inFlight: WriteInFlight = { done: Promise.resolve(), durableThrough: this.writtenTail };
     inFlight.done = this.persisted.then(() => write).then(() => this.finish(ready, early, inFlight));
-    const done = inFlight.done;
     this.writesInFlight.push(inFlight);
-    this.persisted = done.then(
+    this.persisted = inFlight.done.then(
       () => void this.writesInFlight.shift(),
       (err: unknown) => {
         this.writesInFlight.shift();
@@ -488,9 +488,7 @@ export class RaftNode implements RaftInbox {
     this.reads.failAll(new AppError('UNAVAILABLE', `raft stopped: ${errorMessage(err)}`));
   }
 
-  private notifyStatus(): void {
-    if (this.statusListeners.length === 0) return;
-    const status = this.basicStatus();
+  private notifyStatus(status: RaftNodeBasicStatus): void {
     for (const listener of this.statusListeners) {
       try {
         listener(status);
